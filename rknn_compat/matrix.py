@@ -1,0 +1,414 @@
+"""The version matrices: load the TOML in ``matrices/``, validate it, answer queries.
+
+Data lives in files so a user can read, cite and override it (``--matrices DIR`` or
+``RKNN_COMPAT_MATRICES``); this module only knows the *shape* of the tables.  A file
+that does not fit that shape fails with file, row and reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import MatrixError, UsageError
+from .versions import Version, VersionError, VersionSpec, parse_spec, parse_version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+ENV_VAR = "RKNN_COMPAT_MATRICES"
+COMPONENTS = ("rknn_server", "npu_driver", "librknn_runtime")
+FRAMEWORKS = ("tensorflow", "tflite", "caffe", "onnx", "darknet", "pytorch", "mxnet", "keras")
+REQUIRED_FILES = ("sources.toml", "components.toml", "frameworks.toml", "onnx.toml")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    edition: str
+    location: str
+
+
+@dataclass(frozen=True)
+class Cite:
+    """Where a row comes from: a document of sources.toml and its section."""
+
+    source: Source
+    section: str
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.source.id,
+            "document": self.source.title,
+            "edition": self.source.edition,
+            "section": self.section,
+            "location": self.source.location,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.source.title}, edition {self.source.edition}, section {self.section}"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a release needs of one board component."""
+
+    accepts: VersionSpec | None = None
+    minimum: Version | None = None
+    library: str | None = None
+
+    def admits(self, found: Version) -> bool:
+        if self.accepts is not None:
+            return self.accepts.accepts(found)
+        return self.minimum is not None and found.sort_key() >= self.minimum.sort_key()
+
+    def describe(self) -> str:
+        if self.accepts is not None:
+            return str(self.accepts)
+        return f">={self.minimum}"
+
+    def to_dict(self) -> dict:
+        return {
+            "accepts": self.accepts.normalised() if self.accepts else [],
+            "printed": self.accepts.printed if self.accepts else None,
+            "minimum": str(self.minimum) if self.minimum else None,
+            "library": self.library,
+        }
+
+
+@dataclass(frozen=True)
+class Release:
+    """One toolkit release: what it needs on the board and what it converts from."""
+
+    toolkit: Version
+    generation: str  # "rknpu1" (RKNN Toolkit 1.x) or "rknpu2" (RKNN-Toolkit2)
+    components: dict[str, Requirement]
+    frameworks: dict[str, str]
+    onnx: OnnxRow | None
+    cites: dict[str, Cite]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        frameworks: dict = dict(self.frameworks)
+        if "onnx" in frameworks:
+            frameworks["onnx"] = {
+                "release": self.frameworks["onnx"],
+                "opset": self.onnx.opset if self.onnx else None,
+                "ir": self.onnx.ir if self.onnx else None,
+            }
+        return {
+            "toolkit": str(self.toolkit),
+            "generation": self.generation,
+            "components": {k: v.to_dict() for k, v in self.components.items()},
+            "frameworks": frameworks,
+            "notes": list(self.notes),
+            "sources": {k: c.to_dict() for k, c in self.cites.items()},
+        }
+
+
+@dataclass(frozen=True)
+class OnnxRow:
+    release: Version
+    opset: int
+    ir: int
+    cite: Cite
+
+
+@dataclass(frozen=True)
+class Platform:
+    soc: str
+    generation: str
+    cite: Cite
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class Matrix:
+    releases: list[Release] = field(default_factory=list)
+    onnx: list[OnnxRow] = field(default_factory=list)
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    directory: Path | None = None
+
+    def release(self, toolkit: str | Version, generation: str = "rknpu1") -> Release:
+        """The release row of RKNN Toolkit (``rknpu1``) or RKNN-Toolkit2 (``rknpu2``).
+
+        The two products reuse version numbers (both have a 1.6.0), so the
+        generation is part of the key.  Unknown → UsageError naming the nearest.
+        """
+        wanted = parse_version(toolkit) if isinstance(toolkit, str) else toolkit
+        candidates = [r for r in self.releases if r.generation == generation]
+        for rel in candidates:
+            if rel.toolkit.matches(wanted):
+                return rel
+        product = "RKNN Toolkit" if generation == "rknpu1" else "RKNN-Toolkit2"
+        near = ", ".join(_nearest(wanted, candidates))
+        raise UsageError(f"unknown {product} version {wanted} (nearest known: {near})")
+
+    def toolkits_for(self, component: str, version: str | Version) -> list[Release]:
+        """Reverse look-up: the releases whose ``component`` requirement admits ``version``."""
+        if component not in COMPONENTS:
+            raise UsageError(f"unknown component {component!r} (one of {', '.join(COMPONENTS)})")
+        found = parse_version(version) if isinstance(version, str) else version
+        return [
+            rel for rel in self.releases
+            if component in rel.components and rel.components[component].accepts is not None
+            and rel.components[component].admits(found)
+        ]
+
+    def generation_of(self, soc: str | None) -> str | None:
+        platform = self.platforms.get((soc or "").upper())
+        return platform.generation if platform else None
+
+    def platform(self, soc: str | None) -> Platform | None:
+        return self.platforms.get((soc or "").upper())
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def default_directory() -> Path:
+    """The packaged matrices (inside the wheel), else the source tree's ``matrices/``."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "matrices", here.parent / "matrices"):
+        if (candidate / "components.toml").is_file():
+            return candidate
+    raise MatrixError(f"no matrices found beside {here} (set {ENV_VAR} or --matrices)")
+
+
+def resolve_directory(directory: str | os.PathLike | None = None) -> Path:
+    chosen = directory or os.environ.get(ENV_VAR)
+    if not chosen:
+        return default_directory()
+    path = Path(chosen)
+    if not path.is_dir():
+        raise MatrixError(f"{path}: not a directory of matrix files")
+    return path
+
+
+_CACHE: dict[Path, Matrix] = {}
+
+
+def load(directory: str | os.PathLike | None = None) -> Matrix:
+    """Load and validate every table; cached per directory."""
+    path = resolve_directory(directory).resolve()
+    if path not in _CACHE:
+        _CACHE[path] = _Loader(path).load()
+    return _CACHE[path]
+
+
+class _Loader:
+    def __init__(self, directory: Path):
+        self.dir = directory
+        self.sources: dict[str, Source] = {}
+
+    def read(self, name: str, required: bool = True) -> dict | None:
+        path = self.dir / name
+        if not path.is_file():
+            if required:
+                raise MatrixError(f"{path}: missing (a matrix directory needs {', '.join(REQUIRED_FILES)})")
+            return None
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise MatrixError(f"{path}: cannot read: {exc}") from None
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise MatrixError(f"{path}: invalid TOML: {exc}") from None
+
+    def rows(self, name: str, table: str, required: bool = True) -> list[tuple[str, dict]]:
+        data = self.read(name, required)
+        if data is None:
+            return []
+        path = self.dir / name
+        rows = data.get(table)
+        extra = sorted(set(data) - {table})
+        if extra:
+            raise MatrixError(f"{path}: unknown table(s) {', '.join(extra)} (expected [[{table}]])")
+        if not rows:
+            raise MatrixError(f"{path}: no [[{table}]] rows")
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise MatrixError(f"{path}: [[{table}]] must be an array of tables")
+        return [(f"{path}: {table} {i}", row) for i, row in enumerate(rows, start=1)]
+
+    def load(self) -> Matrix:
+        for where, row in self.rows("sources.toml", "source"):
+            src = _fields(where, row, required=("id", "title", "edition", "location"))
+            if src["id"] in self.sources:
+                raise MatrixError(f"{where}: duplicate source id {src['id']!r}")
+            self.sources[src["id"]] = Source(**src)
+        onnx = self.load_onnx()
+        frameworks = self.load_frameworks()
+        releases = self.load_components(frameworks, onnx)
+        releases += self.load_toolkit2(onnx)
+        platforms = self.load_platforms()
+        return Matrix(releases=releases, onnx=onnx, platforms=platforms, directory=self.dir)
+
+    def cite(self, where: str, row: dict) -> Cite:
+        source_id = row["source"]
+        if source_id not in self.sources:
+            raise MatrixError(f"{where}: source {source_id!r} is not defined in sources.toml")
+        return Cite(self.sources[source_id], row["section"])
+
+    def load_onnx(self) -> list[OnnxRow]:
+        out, seen = [], {}
+        for where, row in self.rows("onnx.toml", "onnx"):
+            f = _fields(where, row, required=("release", "opset", "ir", "source", "section"),
+                        types={"opset": int, "ir": int})
+            release = _version(where, "release", f["release"])
+            if str(release) in seen:
+                raise MatrixError(f"{where}: duplicate ONNX release {release} (also {seen[str(release)]})")
+            seen[str(release)] = where
+            out.append(OnnxRow(release, f["opset"], f["ir"], self.cite(where, f)))
+        return out
+
+    def load_frameworks(self) -> dict[str, tuple[dict[str, str], Cite, tuple[str, ...]]]:
+        out: dict = {}
+        for where, row in self.rows("frameworks.toml", "release"):
+            f = _fields(where, row, required=("toolkit", *FRAMEWORKS[:-1], "source", "section"),
+                        optional=("keras", "keras_source", "notes"))
+            toolkit = str(_version(where, "toolkit", f["toolkit"]))
+            if toolkit in out:
+                raise MatrixError(f"{where}: duplicate toolkit {toolkit}")
+            cells = {k: _cell(where, k, f[k]) for k in FRAMEWORKS if k in f}
+            notes = _notes(where, f)
+            if "keras_source" in f:
+                notes += (f"Keras cell from {f['keras_source']}.",)
+            out[toolkit] = (cells, self.cite(where, f), notes)
+        return out
+
+    def load_components(self, frameworks: dict, onnx: list[OnnxRow]) -> list[Release]:
+        out: list[Release] = []
+        seen: dict[str, str] = {}
+        for where, row in self.rows("components.toml", "release"):
+            f = _fields(where, row, required=("toolkit", *COMPONENTS, "source", "section"),
+                        optional=("notes",))
+            toolkit = _version(where, "toolkit", f["toolkit"])
+            if str(toolkit) in seen:
+                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {seen[str(toolkit)]})")
+            seen[str(toolkit)] = where
+            comps = {c: Requirement(accepts=_spec(where, c, f[c])) for c in COMPONENTS}
+            comps["librknn_runtime"] = Requirement(comps["librknn_runtime"].accepts,
+                                                   library="librknn_runtime.so")
+            cites = {"components": self.cite(where, f)}
+            cells, notes = {}, _notes(where, f)
+            if str(toolkit) in frameworks:
+                cells, fw_cite, fw_notes = frameworks[str(toolkit)]
+                cites["frameworks"] = fw_cite
+                notes += fw_notes
+            onnx_row = _onnx_for(cells.get("onnx"), onnx)
+            if onnx_row:
+                cites["onnx"] = onnx_row.cite
+            out.append(Release(toolkit, "rknpu1", comps, cells, onnx_row, cites, notes))
+        missing = sorted(set(frameworks) - set(seen))
+        if missing:
+            raise MatrixError(
+                f"{self.dir / 'frameworks.toml'}: toolkit(s) {', '.join(missing)} have no row in components.toml"
+            )
+        return out
+
+    def load_toolkit2(self, onnx: list[OnnxRow]) -> list[Release]:
+        out, seen = [], {}
+        for where, row in self.rows("toolkit2.toml", "release", required=False):
+            f = _fields(where, row,
+                        required=("toolkit", "rknn_server", "runtime", "npu_driver_min",
+                                  "source", "section"),
+                        optional=(*FRAMEWORKS, "notes"))
+            toolkit = _version(where, "toolkit", f["toolkit"])
+            if str(toolkit) in seen:
+                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {seen[str(toolkit)]})")
+            seen[str(toolkit)] = where
+            comps = {
+                "rknn_server": Requirement(accepts=_spec(where, "rknn_server", f["rknn_server"])),
+                "npu_driver": Requirement(minimum=_version(where, "npu_driver_min", f["npu_driver_min"])),
+                "librknn_runtime": Requirement(accepts=_spec(where, "runtime", f["runtime"]),
+                                               library="librknnrt.so"),
+            }
+            cells = {k: _cell(where, k, f[k]) for k in FRAMEWORKS if k in f}
+            out.append(Release(toolkit, "rknpu2", comps, cells, None,
+                               {"components": self.cite(where, f), "frameworks": self.cite(where, f)},
+                               _notes(where, f)))
+        return out
+
+    def load_platforms(self) -> dict[str, Platform]:
+        out: dict[str, Platform] = {}
+        for where, row in self.rows("platforms.toml", "platform", required=False):
+            f = _fields(where, row, required=("soc", "generation", "source", "section"),
+                        optional=("notes",))
+            if f["generation"] not in ("rknpu1", "rknpu2"):
+                raise MatrixError(f"{where}: generation must be rknpu1 or rknpu2, not {f['generation']!r}")
+            key = f["soc"].upper()
+            if key in out:
+                raise MatrixError(f"{where}: duplicate soc {f['soc']}")
+            out[key] = Platform(f["soc"], f["generation"], self.cite(where, f), _notes(where, f))
+        return out
+
+
+def _nearest(wanted: Version, releases: list[Release]) -> list[str]:
+    """The known versions just below and just above ``wanted``."""
+    ordered = sorted(releases, key=lambda r: r.toolkit.sort_key())
+    below = [r for r in ordered if r.toolkit.sort_key() < wanted.sort_key()][-1:]
+    above = [r for r in ordered if r.toolkit.sort_key() > wanted.sort_key()][:1]
+    return [str(r.toolkit) for r in below + above]
+
+
+def _fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:
+    types = types or {}
+    missing = [k for k in required if k not in row]
+    if missing:
+        raise MatrixError(f"{where}: missing field(s) {', '.join(missing)}")
+    unknown = sorted(set(row) - set(required) - set(optional))
+    if unknown:
+        raise MatrixError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    for key, value in row.items():
+        want = types.get(key, list if key == "notes" else str)
+        if not isinstance(value, want) or isinstance(value, bool):
+            raise MatrixError(f"{where}: {key} must be a {want.__name__}, not {value!r}")
+        if want is str and not value.strip():
+            raise MatrixError(f"{where}: {key} is empty")
+    return row
+
+
+def _version(where: str, key: str, text: str) -> Version:
+    try:
+        return parse_version(text)
+    except VersionError as exc:
+        raise MatrixError(f"{where}: {key}: {exc}") from None
+
+
+def _spec(where: str, key: str, text: str) -> VersionSpec:
+    try:
+        return parse_spec(text)
+    except VersionError as exc:
+        raise MatrixError(f"{where}: {key}: {exc}") from None
+
+
+def _cell(where: str, key: str, text: str) -> str:
+    """A framework cell: 'not supported', a version, a range, a commit or a schema note."""
+    lowered = text.strip().lower()
+    if lowered in ("not supported", "not support"):
+        return "not supported"
+    if key in ("onnx", "caffe") and "~" not in text:
+        _version(where, key, text)
+    elif key == "darknet" and not all(c in "0123456789abcdef" for c in lowered):
+        raise MatrixError(f"{where}: darknet must be a commit id, not {text!r}")
+    return text.strip()
+
+
+def _notes(where: str, row: dict) -> tuple[str, ...]:
+    notes = row.get("notes", [])
+    if not all(isinstance(n, str) for n in notes):
+        raise MatrixError(f"{where}: notes must be a list of strings")
+    return tuple(notes)
+
+
+def _onnx_for(cell: str | None, rows: list[OnnxRow]) -> OnnxRow | None:
+    if not cell or cell == "not supported" or "~" in cell:
+        return None
+    wanted = parse_version(cell)
+    return next((r for r in rows if r.release.matches(wanted)), None)
