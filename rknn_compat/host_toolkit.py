@@ -112,7 +112,7 @@ def main():
     methods = [("importlib.metadata", by_importlib), ("pkg_resources", by_pkg_resources),
                ("sys.path scan", by_scan)]
     if forced:
-        methods = [m for m in methods if m[0].startswith(forced)]
+        methods = [m for m in methods if forced in m[0]]
     found, used, errors = [], None, []
     for label, fn in methods:
         try:
