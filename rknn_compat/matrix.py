@@ -127,9 +127,21 @@ class Platform:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PrecompileRule:
+    """Manual 1.6.2: toolkit >= toolkit_min makes pre-compiled models that need rknn_server >= rknn_server_min."""
+
+    id: str
+    toolkit_min: Version
+    rknn_server_min: Version
+    text: str
+    cite: Cite
+
+
 @dataclass
 class Matrix:
     releases: list[Release] = field(default_factory=list)
+    precompile: list[PrecompileRule] = field(default_factory=list)
     onnx: list[OnnxRow] = field(default_factory=list)
     platforms: dict[str, Platform] = field(default_factory=dict)
     directory: Path | None = None
@@ -154,11 +166,8 @@ class Matrix:
         if component not in COMPONENTS:
             raise UsageError(f"unknown component {component!r} (one of {', '.join(COMPONENTS)})")
         found = parse_version(version) if isinstance(version, str) else version
-        return [
-            rel for rel in self.releases
-            if component in rel.components and rel.components[component].accepts is not None
-            and rel.components[component].admits(found)
-        ]
+        return [rel for rel in self.releases
+                if component in rel.components and rel.components[component].admits(found)]
 
     def generation_of(self, soc: str | None) -> str | None:
         platform = self.platforms.get((soc or "").upper())
@@ -247,7 +256,17 @@ class _Loader:
         releases = self.load_components(frameworks, onnx)
         releases += self.load_toolkit2(onnx)
         platforms = self.load_platforms()
-        return Matrix(releases=releases, onnx=onnx, platforms=platforms, directory=self.dir)
+        return Matrix(releases=releases, precompile=self.load_rules(), onnx=onnx, platforms=platforms,
+                      directory=self.dir)
+
+    def load_rules(self) -> list[PrecompileRule]:
+        out = []
+        for where, row in self.rows("rules.toml", "precompile", required=False):
+            f = _fields(where, row, required=("id", "toolkit_min", "rknn_server_min", "text", "source", "section"))
+            out.append(PrecompileRule(f["id"], _version(where, "toolkit_min", f["toolkit_min"]),
+                                      _version(where, "rknn_server_min", f["rknn_server_min"]), f["text"],
+                                      self.cite(where, f)))
+        return out
 
     def cite(self, where: str, row: dict) -> Cite:
         source_id = row["source"]

@@ -1,0 +1,201 @@
+"""From the probe script's sections to facts: platform, OS, the three components.
+
+Each fact keeps the command it came from and the line that proves it; a fact the
+board did not give away is unknown with the reason, never guessed.  Fallbacks
+follow the manual's commands where they fail on real boards: the galcore.ko file
+when the kernel log has rotated, the NPU firmware image on RK3399Pro.
+"""
+
+from __future__ import annotations
+
+from . import parsers
+from .probe_script import (
+    GALCORE_KO_PATHS,
+    RKNN_SERVER_PATHS,
+    RUNTIME_PATHS,
+    Answer,
+    Section,
+)
+from .report import Fact
+
+CMD_DMESG = "dmesg | grep -i galcore"
+CMD_STRINGS_SERVER = "strings {path} | grep build"
+CMD_STRINGS_RUNTIME = "strings {path} | grep version"
+CMD_KO = "strings {path} | grep VERSION"
+
+
+def _text(section: Section | None, part: str | None = None) -> str:
+    if section is None:
+        return ""
+    data = section.text if part is None else section.parts.get(part, b"")
+    return data.decode("utf-8", "replace")
+
+
+def _cmd(template: str, path: str, section: Section) -> str:
+    """The command as the board ran it (grep -a where strings was missing)."""
+    tool = section.meta.get(f"tool:{path}", "strings")
+    cmd = template.format(path=path)
+    return cmd if tool == "strings" else cmd.replace("strings ", "grep -a -o (no strings) ", 1)
+
+
+def _missing_section(answer: Answer, name: str) -> str | None:
+    sec = answer.sections.get(name)
+    if sec is None:
+        return "the board's answer stopped before this check ran"
+    if not sec.finished:
+        return "the board's answer was cut off during this check"
+    return None
+
+
+def platform_facts(answer: Answer, adb_model: str | None = None) -> dict[str, Fact]:
+    soc = _soc(answer)
+    os_fact = _os(answer)
+    out = {"soc": soc, "os": os_fact}
+    if adb_model:
+        out["model"] = Fact(adb_model, f"model:{adb_model}", "adb devices -l")
+    return out
+
+
+def _soc(answer: Answer) -> Fact:
+    sec = answer.sections.get("compatible")
+    reasons = []
+    if sec is not None and sec.exit_status == 0:
+        entries = parsers.compatible_list(sec.text)
+        soc, evidence = parsers.soc_from_compatible(entries)
+        if soc:
+            return Fact(soc, evidence, "cat /proc/device-tree/compatible")
+        reasons.append(f"device tree: {evidence}")
+    else:
+        reasons.append(_missing_section(answer, "compatible") or "no /proc/device-tree/compatible")
+    props = _props(answer)
+    if props:
+        soc, evidence = parsers.soc_from_props(props)
+        if soc:
+            return Fact(soc, evidence, "getprop")
+        reasons.append(f"getprop: {evidence}")
+    return Fact.unknown("; ".join(reasons), "cat /proc/device-tree/compatible; getprop")
+
+
+def _props(answer: Answer) -> dict[str, str]:
+    text = _text(answer.sections.get("getprop"))
+    if "getprop: not found" in text:
+        return {}
+    return parsers.getprop_map(text)
+
+
+def _os(answer: Answer) -> Fact:
+    props = _props(answer)
+    if props:
+        release = props.get("ro.build.version.release")
+        evidence = f"[ro.build.version.release]: [{release}]" if release else "getprop answers"
+        return Fact("android", evidence, "getprop", extra={"release": release})
+    osr = parsers.os_release(_text(answer.sections.get("os_release")))
+    if osr.get("PRETTY_NAME") or osr.get("ID"):
+        name = osr.get("PRETTY_NAME") or osr.get("ID")
+        return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name})
+    uname = _text(answer.sections.get("uname")).strip()
+    if uname.startswith("Linux"):
+        return Fact("linux", uname.splitlines()[0][:200], "uname -a")
+    return Fact.unknown(_missing_section(answer, "uname") or "neither getprop, /etc/os-release nor uname answered",
+                        "getprop; cat /etc/os-release; uname -a")
+
+
+def _files_found(section: Section | None) -> list[str]:
+    return [p for p in (section.parts if section else {}) if p]
+
+
+def npu_driver(answer: Answer) -> Fact:
+    """galcore (RKNPU1) from dmesg, else the .ko file, else NPU firmware; rknpu (RKNPU2)."""
+    dmesg = answer.sections.get("dmesg")
+    dmesg_text = _text(dmesg)
+    rknpu_text = "\n".join([dmesg_text, _text(answer.sections.get("rknpu_debug"))])
+    modules = _text(answer.sections.get("modules"))
+    if "rknpu" in modules or "rknpu" in rknpu_text.lower():
+        parsed = parsers.rknpu_version(rknpu_text)
+        if parsed.version:
+            return Fact(str(parsed.version), parsed.evidence, "dmesg | grep -i rknpu; /sys/kernel/debug/rknpu",
+                        extra={"driver": "rknpu"})
+    reasons = []
+    parsed = parsers.galcore_version(dmesg_text)
+    if parsed.version:
+        return Fact(str(parsed.version), parsed.evidence, CMD_DMESG, extra={"driver": "galcore"})
+    if dmesg is None or not dmesg.finished:
+        reasons.append(_missing_section(answer, "dmesg"))
+    elif any(w in dmesg_text for w in ("not permitted", "denied", "klogctl")):
+        reasons.append("dmesg is not readable by this user (run adb as root)")
+    else:
+        reasons.append("no galcore version line in dmesg (rotated out of the ring buffer, or not loaded)")
+    ko = answer.sections.get("galcore_ko")
+    for path in _files_found(ko):
+        parsed = parsers.galcore_version(_text(ko, path))
+        if parsed.version:
+            return Fact(str(parsed.version), parsed.evidence, _cmd(CMD_KO, path, ko),
+                        extra={"driver": "galcore",
+                               "note": "read from the module file on disk; the loaded module may differ"})
+        reasons.append(f"{path} has no $VERSION$ tag")
+    if ko is not None and ko.finished and not _files_found(ko):
+        reasons.append(f"no galcore.ko at {', '.join(GALCORE_KO_PATHS)}")
+    fw = _firmware(answer, parsers.galcore_version)
+    if fw:
+        return fw
+    if "galcore" not in modules and "galcore" not in dmesg_text.lower() and modules:
+        reasons.append("galcore is not in /proc/modules")
+    return Fact.unknown("; ".join(r for r in reasons if r), f"{CMD_DMESG}; strings galcore.ko")
+
+
+def _firmware(answer: Answer, parse) -> Fact | None:
+    """RK3399Pro keeps rknn_server and galcore inside the NPU firmware image."""
+    fw = answer.sections.get("npu_fw")
+    for path in _files_found(fw):
+        parsed = parse(_text(fw, path))
+        if parsed.version:
+            return Fact(str(parsed.version), parsed.evidence, f"strings {path}",
+                        extra={"note": "read from the NPU firmware image (RK3399Pro NPU side)"})
+    return None
+
+
+def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str, ...]) -> Fact:
+    section = answer.sections.get(name)
+    reasons = []
+    for path in _files_found(section):
+        parsed = parse(_text(section, path))
+        if parsed.version:
+            extra = {"path": path}
+            if parsed.commit:
+                extra["commit"] = parsed.commit
+            extra.update({k: v for k, v in parsed.extra.items() if isinstance(v, (str, int))})
+            return Fact(str(parsed.version), parsed.evidence, _cmd(template, path, section), extra=extra)
+        reasons.append(f"{path}: {parsed.reason or 'no version string'}")
+    fw = _firmware(answer, parse)
+    if fw:
+        return fw
+    if section is None or not section.finished:
+        reasons.append(_missing_section(answer, name))
+    elif not _files_found(section):
+        reasons.append(f"not installed (none of {', '.join(paths)})")
+        return Fact(None, None, template.format(path=paths[0]), "; ".join(reasons), {"installed": False})
+    return Fact.unknown("; ".join(r for r in reasons if r), template.format(path=paths[0]))
+
+
+def rknn_server(answer: Answer) -> Fact:
+    return _component(answer, "rknn_server", parsers.rknn_server_version, CMD_STRINGS_SERVER,
+                      RKNN_SERVER_PATHS)
+
+
+def runtime(answer: Answer) -> Fact:
+    return _component(answer, "runtime", parsers.runtime_version, CMD_STRINGS_RUNTIME, RUNTIME_PATHS)
+
+
+def server_running(answer: Answer) -> Fact:
+    sec = answer.sections.get("process")
+    why = _missing_section(answer, "process")
+    if why:
+        return Fact.unknown(why, "grep -x rknn_server /proc/*/comm")
+    lines = [ln for ln in _text(sec).splitlines() if ln.strip()]
+    servers = [ln for ln in lines if ln.rstrip().endswith("rknn_server")]
+    proxies = [ln for ln in lines if ln.rstrip().endswith("npu_transfer_proxy")]
+    value = "running" if servers else "not running"
+    evidence = servers[0].strip() if servers else "no process named rknn_server"
+    return Fact(value, evidence, "grep -x rknn_server /proc/*/comm",
+                extra={"processes": len(servers), "npu_transfer_proxy": len(proxies)})
+

@@ -1,0 +1,237 @@
+"""`rknn-compat probe`: read one board over a transport and judge it.
+
+One shell round trip gathers every fact (probe_script); facts.py reads them;
+check.py judges them.  This module only wires those together, picks the device and
+the target toolkit, and turns every way a board can fail into a report with a
+reason — a dead board costs at most the timeout and never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from . import check, facts
+from . import matrix as matrix_mod
+from .errors import DeviceError, RknnCompatError, UsageError
+from .probe_script import SCRIPT, split_answer
+from .report import UNKNOWN, BoardReport, Fact, Finding
+
+DEFAULT_TIMEOUT = 15.0
+
+# adb state -> what to do (manual 1.7.2 step 2: `adb devices` must list the board)
+STATE_REMEDY = {
+    "unauthorized": "The board has not accepted this host's adb key: confirm the prompt on the board, or "
+                    "add ~/.android/adbkey.pub to the board's adb_keys, then `adb kill-server`.",
+    "offline": "The board is listed but not answering: replug the USB cable or reboot the board; for a "
+               "network board `adb disconnect SERIAL && adb connect SERIAL`; check that adbd runs.",
+    "no permissions": "This user may not open the USB device: install the udev rule "
+                      "(`rknn-compat usb --print-rule`, or update_rk1808_usb_rule.sh), then replug.",
+    "not found": "adb does not list this board: check the cable and the serial (`adb devices`); an RK1808 in "
+                 "NTB mode (2207:1808) is not an adb device; for a network board `adb connect HOST:PORT`. If "
+                 "the toolkit says 'not connected' while `adb devices` lists the board, two adb versions are "
+                 "fighting over one server: use one adb.",
+}
+
+
+def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
+          python: str | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
+          transport=None, record: str | None = None, usb: bool = True, adb=None,
+          entry=None) -> BoardReport:
+    """Probe one board and judge it; see the README for the JSON form of the result.
+
+    ``device``: an adb serial, ``HOST:PORT``, ``local``, or ``fixture:FILE``; None
+    picks the only attached board.  ``toolkit``/``toolkit2`` name the target; else
+    the RKNN Toolkit installed in this (or ``python``'s) environment; else none.
+    """
+    if timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    matrix = matrix_mod.load(matrices)
+    target, toolkit_info = _target(matrix, toolkit, toolkit2, python)
+    report = BoardReport(device={"serial": device, "state": None, "transport": None}, toolkit=toolkit_info)
+    started = time.monotonic()
+    try:
+        if transport is None:
+            transport, entry = _open(device, timeout, adb, entry)
+        report.device = _device_dict(transport, entry)
+        if entry is not None and entry.state != "device":
+            return _unreachable(report, entry.state, STATE_REMEDY.get(entry.state, f"adb state is {entry.state}"))
+        if record:
+            from .transport.fixture import RecordingTransport
+
+            transport = RecordingTransport(transport, report.device)
+        _read_board(report, transport, timeout, matrix, target)
+    except _NotFound as exc:
+        return _unreachable(report, "not found", f"{exc} {STATE_REMEDY['not found']}")
+    except DeviceError as exc:
+        report.error = str(exc)
+        report.verdict = UNKNOWN
+    finally:
+        report.device["seconds"] = round(time.monotonic() - started, 3)
+        if record and transport is not None and hasattr(transport, "save"):
+            transport.save(record)
+    if usb and report.device.get("transport") == "adb":
+        report.connection["usb"] = _usb_report()
+    return report
+
+
+class _NotFound(DeviceError):
+    pass
+
+
+def _target(matrix, toolkit, toolkit2, python) -> tuple[object, dict]:
+    if toolkit and toolkit2:
+        raise UsageError("give --toolkit or --toolkit2, not both")
+    if toolkit or toolkit2:
+        gen = "rknpu1" if toolkit else "rknpu2"
+        rel = matrix.release(toolkit or toolkit2, gen)
+        return rel, {"version": str(rel.toolkit), "generation": gen,
+                     "source": "--toolkit" if toolkit else "--toolkit2"}
+    from .host_toolkit import installed_toolkit
+
+    info = installed_toolkit(python)
+    where = f"installed in {info.python}"
+    if info.version is None:
+        return None, {"version": None, "generation": None, "source": None,
+                      "reason": info.reason or f"no rknn-toolkit {where}"}
+    gen = "rknpu2" if info.generation == "2.x" else "rknpu1"
+    try:
+        rel = matrix.release(info.version, gen)
+    except RknnCompatError as exc:
+        return None, {"version": str(info.version), "generation": gen, "source": where,
+                      "reason": f"{info.distribution} {info.version} {where}: {exc}"}
+    return rel, {"version": str(rel.toolkit), "generation": gen, "source": f"{info.distribution} {where}"}
+
+
+def _open(device: str | None, timeout: float, adb, entry):
+    """The transport for ``device``: local, a recording, or a board of the adb server."""
+    if device == "local":
+        from .transport.local import LocalTransport
+
+        return LocalTransport(), None
+    if device and device.startswith("fixture:"):
+        from .transport.fixture import FixtureTransport
+
+        return FixtureTransport(device[len("fixture:"):]), None
+    from .transport import adb as adb_mod
+
+    adb = adb or adb_mod.client()
+    if entry is None:
+        entry = _find_entry(adb, adb_mod, device, timeout)
+    return adb_mod.AdbTransport(adb, entry), entry
+
+
+def _find_entry(adb, adb_mod, device: str | None, timeout: float):
+    entries = adb_mod.list_devices(adb)
+    if device is None:
+        if len(entries) == 1:
+            return entries[0]
+        if not entries:
+            raise UsageError("no board attached (adb devices lists none); give --device SERIAL or HOST:PORT")
+        listed = ", ".join(f"{e.serial} ({e.state})" for e in entries)
+        raise UsageError(f"{len(entries)} boards attached, choose one with --device: {listed}")
+    for e in entries:
+        if e.serial == device:
+            return e
+    if adb_mod.is_network_address(device):
+        answer = adb_mod.connect_network(adb, device, timeout)
+        for e in adb_mod.list_devices(adb):
+            if e.serial == device:
+                return e
+        raise _NotFound(f"adb connect {device}: {answer.strip()}.")
+    raise _NotFound(f"device '{device}' not found.")
+
+
+def _device_dict(transport, entry) -> dict:
+    out = {"serial": transport.serial, "state": entry.state if entry else "device",
+           "transport": transport.kind}
+    if entry is not None:
+        out.update({k: entry.tags.get(k) for k in ("model", "product", "device") if entry.tags.get(k)})
+        if entry.transport_id:
+            out["transport_id"] = entry.transport_id
+    elif getattr(transport, "device", None):
+        out.update({k: v for k, v in transport.device.items() if k in ("model", "product", "device", "state")})
+    return out
+
+
+def _unreachable(report: BoardReport, state: str, remedy: str) -> BoardReport:
+    report.device["state"] = state
+    report.connection["adb_state"] = state
+    report.findings.append(Finding("connection", UNKNOWN, "device", state, remedy))
+    report.error = f"board {report.device.get('serial')} is {state}"
+    report.verdict = UNKNOWN
+    return report
+
+
+def _read_board(report: BoardReport, transport, timeout: float, matrix, target) -> None:
+    result = transport.run(SCRIPT, timeout)
+    report.device["round_trips"] = 1
+    report.device["bytes"] = len(result.stdout)
+    answer = split_answer(result.stdout)
+    report.connection["adb_state"] = report.device.get("state")
+    if not answer.sections:
+        raise DeviceError(f"the board did not answer the probe: {result.error or 'no output'}")
+    if not answer.finished:
+        report.notes.append(f"the board's answer was incomplete ({result.error or 'connection closed'}); "
+                            "facts after the cut are unknown")
+    report.platform = facts.platform_facts(answer, report.device.get("model"))
+    components = {
+        "npu_driver": facts.npu_driver(answer),
+        "rknn_server": facts.rknn_server(answer),
+        "librknn_runtime": facts.runtime(answer),
+    }
+    for name in ("rknn_server", "librknn_runtime"):
+        components[name] = _pull_if_needed(components[name], transport, timeout, name)
+    report.components = components
+    running = facts.server_running(answer)
+    report.connection["rknn_server_process"] = running.to_dict()
+    judgement = check.judge(matrix, report.platform, components, running, target)
+    report.findings += judgement.findings
+    report.toolkit["matched"] = judgement.matched
+    report.notes += judgement.notes
+    report.verdict = judgement.verdict
+    platform = matrix.platform(report.platform["soc"].value)
+    if platform:
+        report.platform["soc"].extra["generation"] = platform.generation
+        report.notes += list(platform.notes)
+    if not answer.finished and report.verdict != "incompatible":
+        report.error = result.error or "incomplete answer"
+
+
+_PRINTABLE = re.compile(rb"[\x20-\x7e]{4,}")
+
+
+def _pull_if_needed(fact: Fact, transport, timeout: float, name: str) -> Fact:
+    """Last resort (manual's `strings` missing and grep found nothing): pull the file, search here."""
+    path = fact.extra.get("path") or _unversioned_path(fact)
+    if fact.value or not path:
+        return fact
+    from . import parsers
+
+    data = transport.read_file(path, timeout)
+    if data is None:
+        return fact
+    text = "\n".join(m.decode("ascii") for m in _PRINTABLE.findall(data))
+    parse = parsers.rknn_server_version if name == "rknn_server" else parsers.runtime_version
+    parsed = parse(text)
+    if not parsed.version:
+        return fact
+    return Fact(str(parsed.version), parsed.evidence, f"adb pull {path} (searched on the host)",
+                extra={"path": path, "pulled_bytes": len(data)})
+
+
+def _unversioned_path(fact: Fact) -> str | None:
+    """The file a fact's reason names as present but unreadable (``/path: no version string``)."""
+    reason = fact.reason or ""
+    if fact.extra.get("installed") is False or not reason.startswith("/"):
+        return None
+    return reason.split(":", 1)[0]
+
+
+def _usb_report() -> dict:
+    from . import usb
+
+    try:
+        return usb.check_usb_access().to_dict()
+    except RknnCompatError as exc:
+        return {"status": "unknown", "reason": str(exc)}

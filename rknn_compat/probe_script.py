@@ -1,0 +1,152 @@
+"""The one shell script a probe runs on the board, and how its answer is split.
+
+Every fact comes from one round trip: the script prints marked sections, each with
+the exit status of its command.  It only reads (cat, grep, strings, ls, head) and
+is a constant: nothing from the command line is ever pasted into it.  It runs
+under busybox ``sh`` (RK1808 Linux) and Android's ``sh`` with toybox applets.
+
+The commands are the manual's (TS 1.3.2 section 1.7.2: ``dmesg | grep -i galcore``,
+``strings /usr/bin/rknn_server | grep build``, ``strings /usr/lib/librknn_runtime.so
+| grep version``) with the fallbacks a real board needs: ``grep -a -o`` where
+``strings`` is missing, the galcore.ko file's ``$VERSION$`` tag where the kernel log
+has rotated, and the library paths of every platform (rknn-version-facts.md 5.4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MARK = "@@RKNN-COMPAT@@"
+
+# Board paths, rknn-version-facts.md section 5.4 (RKNPU1 and RKNPU2 layouts).
+RKNN_SERVER_PATHS = (
+    "/usr/bin/rknn_server", "/vendor/bin/rknn_server", "/system/bin/rknn_server",
+    "/oem/usr/bin/rknn_server",
+)
+RUNTIME_PATHS = (
+    "/usr/lib/librknn_runtime.so", "/usr/lib64/librknn_runtime.so",
+    "/vendor/lib64/librknn_runtime.so", "/vendor/lib/librknn_runtime.so",
+    "/system/lib64/librknn_runtime.so", "/system/lib/librknn_runtime.so",
+    "/usr/lib/librknnrt.so", "/usr/lib64/librknnrt.so",
+    "/vendor/lib64/librknnrt.so", "/vendor/lib/librknnrt.so", "/oem/usr/lib/librknnmrt.so",
+)
+GALCORE_KO_PATHS = (
+    "/lib/modules/galcore.ko", "/usr/lib/modules/galcore.ko",
+    "/system/lib/modules/galcore.ko", "/vendor/lib/modules/galcore.ko",
+)
+NPU_FIRMWARE_DIRS = ("/vendor/etc/npu_fw", "/system/etc/npu_fw")
+RKNPU_DEBUG_FILES = (
+    "/sys/kernel/debug/rknpu/version", "/sys/kernel/debug/rknpu/driver_version",
+    "/proc/debug/rknpu/driver_version", "/proc/rknpu/version",
+)
+
+SERVER_PATTERN = r"build|rknn_server version"
+RUNTIME_PATTERN = r"librknn_runtime version|librknnrt version|librknnmrt version"
+KO_PATTERN = r"VERSION\$"
+FIRMWARE_PATTERN = r"build:|VERSION\$|librknn_runtime version"
+
+
+def _files(name: str, paths: tuple[str, ...], pattern: str) -> str:
+    return (
+        f"S {name}; for f in {' '.join(paths)}; do "
+        f"if [ -f \"$f\" ]; then M file \"$f\"; X \"$f\" '{pattern}'; fi; done; E {name} $?"
+    )
+
+
+def build_script() -> str:
+    """The probe script (a constant; built once per process)."""
+    lines = [
+        f"S() {{ printf '\\n{MARK} begin %s\\n' \"$1\"; }}",
+        f"E() {{ printf '\\n{MARK} end %s %s\\n' \"$1\" \"$2\"; }}",
+        f"M() {{ printf '\\n{MARK} %s %s\\n' \"$1\" \"$2\"; }}",
+        # strings when the board has it, else grep's own binary search (same lines, cut)
+        "X() { if command -v strings >/dev/null 2>&1; then M tool strings; "
+        "strings \"$1\" | grep -i -E \"$2\" | head -n 40; "
+        "else M tool grep; grep -a -o -E \"[ -~]{0,80}($2)[ -~]{0,120}\" \"$1\" | head -n 40; fi; }",
+        "S id; id 2>&1; E id $?",
+        "S uname; uname -a 2>&1; E uname $?",
+        "S compatible; cat /proc/device-tree/compatible 2>&1; E compatible $?",
+        "S getprop; if command -v getprop >/dev/null 2>&1; then getprop 2>&1 | grep -E "
+        "'^\\[ro\\.(board\\.platform|product\\.(model|board|name|device|manufacturer)|hardware|"
+        "soc\\.model|build\\.version\\.release|build\\.version\\.sdk)\\]'; "
+        "else echo 'getprop: not found'; fi; E getprop $?",
+        "S os_release; cat /etc/os-release 2>&1 | head -n 20; E os_release $?",
+        "S dmesg; dmesg 2>&1 | grep -i -E 'galcore|rknpu|klogctl|not permitted|denied|not found' "
+        "| tail -n 40; E dmesg $?",
+        "S modules; grep -E '^(galcore|rknpu) ' /proc/modules 2>&1; "
+        "for d in /sys/module/galcore /sys/module/rknpu; do [ -d \"$d\" ] && echo \"sysfs $d\"; done; "
+        "E modules $?",
+        f"S rknpu_debug; for f in {' '.join(RKNPU_DEBUG_FILES)}; do "
+        "if [ -r \"$f\" ]; then M file \"$f\"; head -n 3 \"$f\" 2>&1; fi; done; E rknpu_debug $?",
+        _files("galcore_ko", GALCORE_KO_PATHS, KO_PATTERN),
+        _files("rknn_server", RKNN_SERVER_PATHS, SERVER_PATTERN),
+        _files("runtime", RUNTIME_PATHS, RUNTIME_PATTERN),
+        "S process; grep -x -E 'rknn_server|npu_transfer_proxy' /proc/[0-9]*/comm 2>/dev/null; "
+        "E process $?",
+        f"S npu_fw; for d in {' '.join(NPU_FIRMWARE_DIRS)}; do if [ -d \"$d\" ]; then M dir \"$d\"; "
+        "for f in \"$d\"/*; do if [ -f \"$f\" ]; then M file \"$f\"; "
+        f"X \"$f\" '{FIRMWARE_PATTERN}'; fi; done; fi; done; E npu_fw $?",
+        f"printf '\\n{MARK} done\\n'",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+SCRIPT = build_script()
+
+
+@dataclass
+class Section:
+    """One section of the answer: its text per file (key "" when not per file)."""
+
+    name: str
+    parts: dict[str, bytes] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
+    exit_status: int | None = None
+    finished: bool = False
+
+    @property
+    def text(self) -> bytes:
+        return b"\n".join(self.parts.values())
+
+
+@dataclass
+class Answer:
+    sections: dict[str, Section]
+    finished: bool  # the script's last line arrived
+
+
+def split_answer(raw: bytes) -> Answer:
+    """Split the board's output into sections; tolerate junk, truncation and repeats."""
+    sections: dict[str, Section] = {}
+    current: Section | None = None
+    part = ""
+    finished = False
+    for line in raw.split(b"\n"):
+        marker = line.find(MARK.encode())
+        if marker == 0:
+            words = line[len(MARK):].decode("utf-8", "replace").split()
+            if not words:
+                continue
+            verb, args = words[0], words[1:]
+            if verb == "begin" and args:
+                current = sections.setdefault(args[0], Section(args[0]))
+                part = ""
+            elif verb == "end" and current is not None:
+                current.finished = True
+                if len(args) > 1 and args[1].isdigit():
+                    current.exit_status = int(args[1])
+                current = None
+            elif verb == "done":
+                finished = True
+            elif current is not None and args:
+                value = " ".join(args)
+                if verb == "file":
+                    part = value
+                current.meta.setdefault(verb, value) if verb != "file" else None
+                if verb == "tool":
+                    current.meta[f"tool:{part}"] = value
+            continue
+        if current is not None:
+            buf = current.parts.get(part, b"")
+            current.parts[part] = buf + line + b"\n" if buf or line else buf
+    return Answer(sections, finished)

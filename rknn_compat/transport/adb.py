@@ -1,0 +1,172 @@
+"""ADB transport: adbutils talking to the real adb server.
+
+Cost matters when a lab probes 64 boards: adbutils picks a device by serial with an
+extra ``host:version`` connection, and every connection close sleeps 10 ms.  We list
+the devices once (which gives each board's transport id), then open exactly one
+connection per probe, selected by transport id, and read it with our own deadline
+so a stalled board costs at most the timeout and a flood of output is cut off.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+
+from ..errors import DeviceError
+from .base import MAX_OUTPUT_BYTES, CommandResult
+
+DEFAULT_PORT = 5037
+SERVER_TIMEOUT = 10.0
+
+
+@dataclass
+class DeviceEntry:
+    """One line of ``adb devices -l``."""
+
+    serial: str
+    state: str  # device, offline, unauthorized, no permissions, ...
+    tags: dict = field(default_factory=dict)
+
+    @property
+    def transport_id(self) -> int | None:
+        tid = self.tags.get("transport_id")
+        return int(tid) if tid and tid.isdigit() else None
+
+    @property
+    def model(self) -> str | None:
+        return self.tags.get("model")
+
+
+def client(timeout: float = SERVER_TIMEOUT):
+    """An adbutils client for the adb server this environment names (ANDROID_ADB_SERVER_PORT)."""
+    import adbutils
+
+    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
+    if not port_text.isdigit():
+        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
+    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
+    return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=timeout)
+
+
+def list_devices(adb) -> list[DeviceEntry]:
+    """Every board the server knows, in all states (``adb devices -l``)."""
+    import adbutils
+
+    try:
+        return [DeviceEntry(i.serial, i.state, dict(i.tags)) for i in adb.list(extended=True)]
+    except (adbutils.AdbError, OSError) as exc:
+        raise DeviceError(f"cannot reach the adb server: {_one_line(exc)}") from None
+
+
+def connect_network(adb, address: str, timeout: float) -> str:
+    """``adb connect HOST:PORT``; returns the server's answer (it never raises)."""
+    import adbutils
+
+    try:
+        return adb.connect(address, timeout=timeout)
+    except (adbutils.AdbError, OSError) as exc:
+        return f"failed to connect to {address}: {_one_line(exc)}"
+
+
+def is_network_address(serial: str) -> bool:
+    host, sep, port = serial.rpartition(":")
+    return bool(sep and host and port.isdigit())
+
+
+class AdbTransport:
+    """Runs the probe script over one ``shell:`` stream selected by transport id."""
+
+    kind = "adb"
+
+    def __init__(self, adb, entry: DeviceEntry):
+        self.adb = adb
+        self.entry = entry
+        self.serial = entry.serial
+        self.calls = 0
+        self.bytes_in = 0
+
+    def _device(self):
+        if self.entry.transport_id:
+            return self.adb.device(transport_id=self.entry.transport_id)
+        return self.adb.device(serial=self.serial)
+
+    def run(self, script: str, timeout: float) -> CommandResult:
+        import adbutils
+
+        started = time.monotonic()
+        deadline = started + timeout
+        self.calls += 1
+        chunks: list[bytes] = []
+        total = 0
+        conn = None
+        try:
+            conn = self._device().open_transport(timeout=timeout)
+            conn.send_command("shell:" + script)
+            conn.check_okay()
+            sock = conn.conn
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return self._partial(script, chunks, started, f"no answer within {timeout:g} s")
+                sock.settimeout(left)
+                data = sock.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+                total += len(data)
+                if total > MAX_OUTPUT_BYTES:
+                    return self._partial(script, chunks, started,
+                                         f"output exceeded {MAX_OUTPUT_BYTES} bytes; cut off")
+        except socket.timeout:
+            return self._partial(script, chunks, started, f"no answer within {timeout:g} s")
+        except adbutils.AdbTimeout:
+            return self._partial(script, chunks, started, f"no answer within {timeout:g} s")
+        except (adbutils.AdbError, OSError, EOFError) as exc:
+            return self._partial(script, chunks, started, _one_line(exc))
+        finally:
+            if conn is not None:
+                _close_quietly(conn)
+        out = b"".join(chunks)
+        self.bytes_in += len(out)
+        return CommandResult(script, out, None, True, None, time.monotonic() - started)
+
+    def _partial(self, script, chunks, started, why) -> CommandResult:
+        out = b"".join(chunks)
+        self.bytes_in += len(out)
+        return CommandResult(script, out, None, False, why, time.monotonic() - started)
+
+    def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
+        """Pull one file over the sync service (last resort: costs two connections)."""
+        import adbutils
+
+        try:
+            dev = self._device()
+            st = dev.sync.stat(path)
+            if st.mode == 0 or st.size > limit:
+                return None
+            data = dev.sync.read_bytes(path)
+        except (adbutils.AdbError, OSError, EOFError):
+            return None
+        self.calls += 2
+        self.bytes_in += len(data)
+        return data
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""
+
+
+def _close_quietly(conn) -> None:
+    """Close without adbutils' 10 ms linger: the stream is finished or abandoned."""
+    sock = getattr(conn, "conn", None)
+    try:
+        if sock is not None:
+            sock.close()
+    except OSError:
+        pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return " ".join(text.split())[:300]
