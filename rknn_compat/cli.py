@@ -8,7 +8,7 @@ are imported inside the commands that need them, so ``matrix`` starts fast.
 from __future__ import annotations
 
 import sys
-from typing import List, Optional
+from typing import Optional
 
 import typer
 
@@ -53,11 +53,12 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
 def matrix(
     toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="RKNN Toolkit 1.x release, e.g. 1.3.2."),
     toolkit2: Optional[str] = typer.Option(None, "--toolkit2", help="RKNN-Toolkit2 release, e.g. 2.3.2."),
-    rknn_server: Optional[str] = typer.Option(None, "--rknn-server", help="Toolkits that fit this rknn_server version."),
-    driver: Optional[str] = typer.Option(None, "--driver", help="Toolkits that fit this NPU driver (galcore) version."),
-    runtime: Optional[str] = typer.Option(None, "--runtime", help="Toolkits that fit this librknn_runtime version."),
+    rknn_server: Optional[str] = typer.Option(None, "--rknn-server", help="Toolkits that fit this rknn_server."),
+    driver: Optional[str] = typer.Option(None, "--driver", help="Toolkits that fit this NPU driver (galcore)."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="Toolkits that fit this librknn_runtime."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP + " (also jsonl)"),
-    matrices: Optional[str] = typer.Option(None, "--matrices", help="Directory of matrix TOML files (env RKNN_COMPAT_MATRICES)."),
+    matrices: Optional[str] = typer.Option(None, "--matrices", help="Directory of matrix TOML files "
+                                           "(env RKNN_COMPAT_MATRICES)."),
 ) -> None:
     """What a toolkit release needs on the board, and the reverse look-ups."""
     from . import matrix as matrix_mod
@@ -92,10 +93,111 @@ class _NoMatch(RknnCompatError):
     exit_code = 1
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+DEVICE_HELP = "adb serial, HOST:PORT (connected if needed), 'local' (run on the board) or 'fixture:FILE'."
+TIMEOUT_HELP = "Seconds allowed for each board call; a dead board costs at most this."
+
+
+@app.command()
+def probe(
+    device: Optional[str] = typer.Option(None, "--device", "-d", help=DEVICE_HELP),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
+    toolkit2: Optional[str] = typer.Option(None, "--toolkit2", help="Judge against this RKNN-Toolkit2."),
+    python: Optional[str] = typer.Option(None, "--python", help="Read the installed toolkit from this interpreter."),
+    timeout: float = typer.Option(15.0, "--timeout", help=TIMEOUT_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+    record: Optional[str] = typer.Option(None, "--record", help="Write the board's answers to FILE (replay: "
+                                         "--device fixture:FILE)."),
+    matrices: Optional[str] = typer.Option(None, "--matrices", help="Directory of matrix TOML files."),
+) -> None:
+    """Read one board's platform, OS, NPU driver, rknn_server and librknn_runtime, and judge them."""
+    from .board import probe as run_probe
+    from .probe_view import probe_text
+
+    _check_format(fmt, ("table", "json"))
+    report = run_probe(device=device, toolkit=toolkit, toolkit2=toolkit2, python=python, timeout=timeout,
+                       matrices=matrices, record=record)
+    sys.stdout.write(probe_text(report, fmt))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def inventory(
+    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
+                                               "every board the adb server lists."),
+    devices_file: Optional[str] = typer.Option(None, "--devices", help="File of serials or HOST:PORT, one a "
+                                               "line, # comments."),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge every board against this "
+                                          "RKNN Toolkit 1.x."),
+    toolkit2: Optional[str] = typer.Option(None, "--toolkit2", help="Judge against this RKNN-Toolkit2."),
+    python: Optional[str] = typer.Option(None, "--python", help="Read the installed toolkit from this interpreter."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Boards probed at once (default: all, up to 64)."),
+    timeout: float = typer.Option(15.0, "--timeout", help=TIMEOUT_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, json, jsonl or csv"),
+    matrices: Optional[str] = typer.Option(None, "--matrices", help="Directory of matrix TOML files."),
+) -> None:
+    """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 0)."""
+    from .lab import inventory as run_inventory
+    from .lab import terminal_progress
+    from .probe_view import inventory_text
+
+    _check_format(fmt, ("table", "json", "jsonl", "csv"))
+    report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
+                           python=python, jobs=jobs, timeout=timeout, matrices=matrices,
+                           progress=terminal_progress())
+    if not report.boards:
+        sys.stderr.write("rknn-compat: no boards: adb devices lists none (give --device or --devices)\n")
+    sys.stdout.write(inventory_text(report, fmt))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def simulate(
+    profiles: Optional[list[str]] = typer.Argument(None, help="Built-in profile names or profile TOML files."),
+    port: Optional[int] = typer.Option(None, "--port", help="First TCP port (default: free ports; never "
+                                       "5555-5585, which the adb server scans)."),
+    list_only: bool = typer.Option(False, "--list", help="List the built-in profiles and exit."),
+) -> None:
+    """Serve simulated boards that the real adb server can `adb connect` to (Ctrl-C stops them)."""
+    from .sim.cli import simulate_command
+
+    if not list_only and not profiles:
+        raise UsageError("name at least one profile (see: rknn-compat simulate --list)")
+    raise typer.Exit(simulate_command(list(profiles or []), port, list_only))
+
+
+@app.command()
+def usb(
+    print_rule: bool = typer.Option(False, "--print-rule", help="Print the udev rule to install and exit."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
+) -> None:
+    """Check that this host may open Rockchip USB devices (vendor 2207), manual 1.7.2 step 4."""
+    from . import render
+    from . import usb as usb_mod
+
+    _check_format(fmt, ("table", "json"))
+    if print_rule:
+        sys.stdout.write(usb_mod.print_rule())
+        return
+    report = usb_mod.check_usb_access()
+    if fmt == "json":
+        sys.stdout.write(render.to_json(report.to_dict()) + "\n")
+    else:
+        rows = [{"node": d.node, "id": d.usb_id, "kind": d.kind, "access": "yes" if d.accessible else "no"}
+                for d in report.devices]
+        if rows:
+            sys.stdout.write(render.rows_text(rows, [("node", "device node"), ("id", "usb id"),
+                                                     ("kind", "mode"), ("access", "read/write")], "table"))
+        sys.stdout.write(f"status: {report.status}\n")
+        for line in (report.reason, report.remedy):
+            if line:
+                sys.stdout.write(f"{line}\n")
+    raise typer.Exit(0 if report.status in ("ok", "no_devices") else 1)
+
+
+def main(argv: Optional[list] = None) -> int:
     """Entry point: every RknnCompatError becomes one line on stderr and its exit code."""
     try:
-        app(args=argv, prog_name="rknn-compat", standalone_mode=False)
+        code = app(args=argv, prog_name="rknn-compat", standalone_mode=False)
     except RknnCompatError as exc:
         print(f"rknn-compat: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -107,7 +209,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if code is None:
             raise
         return code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _click_exit(exc: Exception) -> Optional[int]:

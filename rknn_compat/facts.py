@@ -134,7 +134,7 @@ def npu_driver(answer: Answer) -> Fact:
                                "note": "read from the module file on disk; the loaded module may differ"})
         reasons.append(f"{path} has no $VERSION$ tag")
     if ko is not None and ko.finished and not _files_found(ko):
-        reasons.append(f"no galcore.ko at {', '.join(GALCORE_KO_PATHS)}")
+        reasons.append(f"no galcore.ko at {GALCORE_KO_PATHS[0]} nor {len(GALCORE_KO_PATHS) - 1} other known paths")
     fw = _firmware(answer, parsers.galcore_version)
     if fw:
         return fw
@@ -172,7 +172,7 @@ def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str
     if section is None or not section.finished:
         reasons.append(_missing_section(answer, name))
     elif not _files_found(section):
-        reasons.append(f"not installed (none of {', '.join(paths)})")
+        reasons.append(f"not installed (not at {paths[0]} nor {len(paths) - 1} other known paths)")
         return Fact(None, None, template.format(path=paths[0]), "; ".join(reasons), {"installed": False})
     return Fact.unknown("; ".join(r for r in reasons if r), template.format(path=paths[0]))
 

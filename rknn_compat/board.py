@@ -47,7 +47,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
     matrix = matrix_mod.load(matrices)
-    target, toolkit_info = _target(matrix, toolkit, toolkit2, python)
+    target, toolkit_info = resolve_target(matrix, toolkit, toolkit2, python)
     report = BoardReport(device={"serial": device, "state": None, "transport": None}, toolkit=toolkit_info)
     started = time.monotonic()
     try:
@@ -79,7 +79,7 @@ class _NotFound(DeviceError):
     pass
 
 
-def _target(matrix, toolkit, toolkit2, python) -> tuple[object, dict]:
+def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, dict]:
     if toolkit and toolkit2:
         raise UsageError("give --toolkit or --toolkit2, not both")
     if toolkit or toolkit2:
