@@ -3,8 +3,9 @@
 Layout and isolation (see also ``README`` in this package's docstring):
 
 * Linux boards get Debian's static ``/bin/busybox`` with one symlink per applet (paths from
-  ``busybox --list-full``).  Android boards get busybox copied as ``/system/bin/sh`` (toybox
-  0.8.9 has no ``sh``) and Debian's ``toybox`` with its shared libraries for every other tool.
+  ``busybox --list-full``).  Android boards get Debian's ``dash`` as ``/system/bin/sh`` (toybox
+  0.8.9 has no ``sh``; busybox ash would shadow the toybox tools with its own applets) and
+  Debian's ``toybox`` for every other tool, each with the shared libraries ``ldd`` names.
 * ``/proc`` and ``/sys`` are plain directories written from the profile; the host's are never
   visible.  Tools that have no file to read are small shell scripts: ``dmesg`` (prints
   ``/.sim/kmsg``), ``getprop`` (reads ``/.sim/properties``), ``uname`` and ``hostname`` (the
@@ -33,6 +34,7 @@ from rknn_compat.sim.profile import Profile
 
 BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
 TOYBOX_CANDIDATES = ("/usr/bin/toybox", "/bin/toybox")
+DASH_CANDIDATES = ("/bin/dash", "/usr/bin/dash")
 
 LINUX_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 ANDROID_PATH = "/product/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin"
@@ -390,7 +392,15 @@ def build_rootfs(profile: Profile, root: Path) -> Path:
             raise SimSetupError(
                 "toybox not found (install Debian's toybox: scripts/install-system-deps)"
             )
-        _copy_bin(busybox, root, "/system/bin/sh")  # toybox 0.8.9 has no sh applet
+        # toybox 0.8.9 has no `sh`.  busybox ash would run its own ps/grep/... in place of the
+        # toybox ones (it prefers applets to PATH), so the Android shell is dash, which has none.
+        dash = find_tool(DASH_CANDIDATES)
+        if dash:
+            _copy_bin(dash, root, "/system/bin/sh")
+            for lib in _ldd_libs(dash):
+                _copy_bin(lib, root, lib)
+        else:
+            _copy_bin(busybox, root, "/system/bin/sh")
         _copy_bin(toybox, root, "/system/bin/toybox")
         for lib in _ldd_libs(toybox):
             _copy_bin(lib, root, lib)
@@ -679,7 +689,7 @@ def shell_argv(profile: Profile, root: Path, cmd: str) -> list[str]:
         return argv + ["-i"]
     if "--uts" in argv:
         # set the board's hostname first; a newline keeps `cmd` parsed on its own
-        cmd = f"hostname {profile.hostname} 2>/dev/null\n{cmd}"
+        cmd = f"hostname {profile.hostname} >/dev/null 2>&1\n{cmd}"
     return argv + ["-c", cmd]
 
 
