@@ -80,7 +80,10 @@ def judge(matrix: Matrix, platform: dict[str, Fact], components: dict[str, Fact]
 def _fitting(matrix: Matrix, comp: str, version: Version | None, gen: str) -> list[Release]:
     if version is None:
         return []
-    return [r for r in matrix.toolkits_for(comp, version) if r.generation == gen]
+    # not Matrix.toolkits_for: a Toolkit2 row's driver is a minimum (">=0.9.2" of rknpu), and only a
+    # board already known to be RKNPU2 may be judged by it
+    return [r for r in matrix.releases
+            if r.generation == gen and comp in r.components and r.components[comp].admits(version)]
 
 
 def _label(rel: Release) -> str:

@@ -167,7 +167,8 @@ class Matrix:
             raise UsageError(f"unknown component {component!r} (one of {', '.join(COMPONENTS)})")
         found = parse_version(version) if isinstance(version, str) else version
         return [rel for rel in self.releases
-                if component in rel.components and rel.components[component].admits(found)]
+                if component in rel.components and rel.components[component].accepts is not None
+                and rel.components[component].admits(found)]
 
     def generation_of(self, soc: str | None) -> str | None:
         platform = self.platforms.get((soc or "").upper())
@@ -214,6 +215,7 @@ class _Loader:
     def __init__(self, directory: Path):
         self.dir = directory
         self.sources: dict[str, Source] = {}
+        self.framework_rows: dict[tuple, str] = {}
 
     def read(self, name: str, required: bool = True) -> dict | None:
         path = self.dir / name
@@ -275,14 +277,14 @@ class _Loader:
         return Cite(self.sources[source_id], row["section"])
 
     def load_onnx(self) -> list[OnnxRow]:
-        out, seen = [], {}
+        out, seen = [], []
         for where, row in self.rows("onnx.toml", "onnx"):
             f = _fields(where, row, required=("release", "opset", "ir", "source", "section"),
                         types={"opset": int, "ir": int})
             release = _version(where, "release", f["release"])
-            if str(release) in seen:
-                raise MatrixError(f"{where}: duplicate ONNX release {release} (also {seen[str(release)]})")
-            seen[str(release)] = where
+            if _duplicate(seen, release):
+                raise MatrixError(f"{where}: duplicate ONNX release {release} (also {_duplicate(seen, release)})")
+            seen.append((release, where))
             out.append(OnnxRow(release, f["opset"], f["ir"], self.cite(where, f)))
         return out
 
@@ -291,9 +293,10 @@ class _Loader:
         for where, row in self.rows("frameworks.toml", "release"):
             f = _fields(where, row, required=("toolkit", *FRAMEWORKS[:-1], "source", "section"),
                         optional=("keras", "keras_source", "notes"))
-            toolkit = str(_version(where, "toolkit", f["toolkit"]))
+            toolkit = _version(where, "toolkit", f["toolkit"]).key
             if toolkit in out:
-                raise MatrixError(f"{where}: duplicate toolkit {toolkit}")
+                raise MatrixError(f"{where}: duplicate toolkit {f['toolkit']}")
+            self.framework_rows[toolkit] = f"{where} (toolkit {f['toolkit']})"
             cells = {k: _cell(where, k, f[k]) for k in FRAMEWORKS if k in f}
             notes = _notes(where, f)
             if "keras_source" in f:
@@ -303,45 +306,43 @@ class _Loader:
 
     def load_components(self, frameworks: dict, onnx: list[OnnxRow]) -> list[Release]:
         out: list[Release] = []
-        seen: dict[str, str] = {}
+        seen: list[tuple[Version, str]] = []
         for where, row in self.rows("components.toml", "release"):
             f = _fields(where, row, required=("toolkit", *COMPONENTS, "source", "section"),
                         optional=("notes",))
             toolkit = _version(where, "toolkit", f["toolkit"])
-            if str(toolkit) in seen:
-                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {seen[str(toolkit)]})")
-            seen[str(toolkit)] = where
+            if _duplicate(seen, toolkit):
+                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {_duplicate(seen, toolkit)})")
+            seen.append((toolkit, where))
             comps = {c: Requirement(accepts=_spec(where, c, f[c])) for c in COMPONENTS}
             comps["librknn_runtime"] = Requirement(comps["librknn_runtime"].accepts,
                                                    library="librknn_runtime.so")
             cites = {"components": self.cite(where, f)}
             cells, notes = {}, _notes(where, f)
-            if str(toolkit) in frameworks:
-                cells, fw_cite, fw_notes = frameworks[str(toolkit)]
+            if toolkit.key in frameworks:
+                cells, fw_cite, fw_notes = frameworks[toolkit.key]
                 cites["frameworks"] = fw_cite
                 notes += fw_notes
             onnx_row = _onnx_for(cells.get("onnx"), onnx)
             if onnx_row:
                 cites["onnx"] = onnx_row.cite
             out.append(Release(toolkit, "rknpu1", comps, cells, onnx_row, cites, notes))
-        missing = sorted(set(frameworks) - set(seen))
+        missing = [key for key in frameworks if key not in {v.key for v, _ in seen}]
         if missing:
-            raise MatrixError(
-                f"{self.dir / 'frameworks.toml'}: toolkit(s) {', '.join(missing)} have no row in components.toml"
-            )
+            raise MatrixError(f"{self.framework_rows[missing[0]]}: no row for this toolkit in components.toml")
         return out
 
     def load_toolkit2(self, onnx: list[OnnxRow]) -> list[Release]:
-        out, seen = [], {}
+        out, seen = [], []
         for where, row in self.rows("toolkit2.toml", "release", required=False):
             f = _fields(where, row,
                         required=("toolkit", "rknn_server", "runtime", "npu_driver_min",
                                   "source", "section"),
                         optional=(*FRAMEWORKS, "notes"))
             toolkit = _version(where, "toolkit", f["toolkit"])
-            if str(toolkit) in seen:
-                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {seen[str(toolkit)]})")
-            seen[str(toolkit)] = where
+            if _duplicate(seen, toolkit):
+                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {_duplicate(seen, toolkit)})")
+            seen.append((toolkit, where))
             comps = {
                 "rknn_server": Requirement(accepts=_spec(where, "rknn_server", f["rknn_server"])),
                 "npu_driver": Requirement(minimum=_version(where, "npu_driver_min", f["npu_driver_min"])),
@@ -366,6 +367,11 @@ class _Loader:
                 raise MatrixError(f"{where}: duplicate soc {f['soc']}")
             out[key] = Platform(f["soc"], f["generation"], self.cite(where, f), _notes(where, f))
         return out
+
+
+def _duplicate(seen: list[tuple[Version, str]], version: Version) -> str | None:
+    """Where an earlier row with the same version (1.1 and 1.1.0 are one) stood."""
+    return next((where for v, where in seen if v.matches(version)), None)
 
 
 def _nearest(wanted: Version, releases: list[Release]) -> list[str]:

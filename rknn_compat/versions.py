@@ -20,8 +20,8 @@ from .errors import UsageError
 # (227915, 293908, 351518); release parts are short (6, 4, 0, 5).
 _BUILD_MIN_DIGITS = 5
 _HEX = re.compile(r"^[0-9a-f]{6,40}$")
-_DOTTED = re.compile(r"^\d+(?:\.(?:p?\d+))*$")
-_PRE = re.compile(r"^(\d+(?:\.\d+)*)([ab]|rc|b)(\d+)$")
+_DOTTED = re.compile(r"^[0-9]{1,12}(?:\.(?:p?[0-9]{1,12}))*$")
+_PRE = re.compile(r"^([0-9]{1,12}(?:\.[0-9]{1,12})*)(a|b|rc)([0-9]{1,6})$")
 # "1.3.2 (f113d64 build: 2020-04-23 ...)" / "1.6.0 (535b468 build@2023-...)" / "2.3.2 (429f97ae6b@2025-...)"
 _WITH_COMMIT = re.compile(r"^(?P<ver>[0-9][0-9A-Za-z.]*)\s*\((?P<commit>[0-9a-fA-F]{6,40})\b[^)]*\)?")
 
@@ -43,6 +43,11 @@ class Version:
         if self.build is not None:
             text += f".{self.build}"
         return text
+
+    @property
+    def key(self) -> tuple:
+        """Hashable identity: 1.1 and 1.1.0 share it."""
+        return (_pad(self.release), self.pre, self.build)
 
     @property
     def base(self) -> tuple[int, int, int]:
@@ -140,7 +145,7 @@ def parse_version(text: str) -> Version:
     elif "," in s:  # 6.4.0, 227915  or  6.4.0, 67399c4 (manual EN: version, git commit)
         s, _, tail = s.partition(",")
         tail = tail.strip()
-        if tail.isdigit():
+        if _digits(tail):
             build = int(tail)
         elif _HEX.match(tail.lower()):
             commit = tail.lower()
@@ -156,7 +161,8 @@ def parse_version(text: str) -> Version:
     parts = [int(p.lstrip("p")) for p in s.split(".")]
     if build is None and len(parts) >= 4 and len(s.split(".")[-1]) >= _BUILD_MIN_DIGITS:
         build = parts.pop()
-    if len(parts) > 6:
+    if len(parts) > 6 or (build is not None and (len(parts) < 3 or pre)):
+        # a Vivante build number follows a full major.minor.patch, never a pre-release
         raise VersionError(f"not a version: {raw!r}")
     return Version(tuple(parts), build=build, commit=commit, pre=pre, raw=raw)
 
@@ -169,7 +175,12 @@ def parse_spec(text: str) -> VersionSpec:
     return VersionSpec(versions, printed=text)
 
 
+def _digits(s: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts '²' and '٣'), and short enough to be a number."""
+    return 0 < len(s) <= 12 and s.isascii() and s.isdigit()
+
+
 def _int_or_fail(s: str, raw: str) -> int:
-    if not s.isdigit():
+    if not _digits(s):
         raise VersionError(f"not a version: {raw!r}")
     return int(s)

@@ -247,11 +247,6 @@ def test_reverse_driver_lookup_in_manual_spelling():
     assert rknpu1 == ["1.3.0", "1.3.2", "1.4.0"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="matrix.py Matrix.toolkits_for (lines 169-170) dropped the 'accepts is not None' "
-           "filter: galcore 6.4.0.227915 'admits' every RKNN-Toolkit2 row (npu_driver_min 0.9.2)",
-)
 def test_reverse_driver_lookup_lists_only_rknpu1_toolkits():
     data = json.loads(run("matrix", "--driver", "6.4.0, 227915", "--format", "json").stdout)
     assert data["toolkits"] == ["1.3.0", "1.3.2", "1.4.0"]
@@ -348,11 +343,6 @@ def test_matrices_option_pointing_nowhere(tmp_path):
     assert_one_line_error(proc, 2, "absent")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="versions.py _int_or_fail: '²'.isdigit() is True but int('²') raises ValueError; "
-           "the CLI prints a traceback and exits 1",
-)
 def test_driver_with_superscript_digit_is_a_usage_error():
     assert_one_line_error(run("matrix", "--driver", "6.4.0:²"), 2, "6.4.0:²")
 
