@@ -23,6 +23,7 @@ import hashlib
 import os
 import random
 import re
+import shlex
 import shutil
 import stat
 import struct
@@ -679,7 +680,15 @@ def isolation_prefix(root: Path) -> list[str]:
         return ([unshare, "--uts"] if unshare else []) + [chroot, str(root)]
     if not unshare:
         raise SimSetupError("not root and no `unshare` (util-linux): cannot isolate the board")
-    return [unshare, "-r", "--uts", chroot, str(root)]
+    # not root: no mknod, so bind the host's /dev/null, /dev/zero, /dev/urandom over the
+    # rootfs's placeholder files inside a private mount namespace, then chroot
+    mount = shutil.which("mount") or "/usr/bin/mount"
+    script = (
+        f'for n in null zero urandom; do {shlex.quote(mount)} --bind "/dev/$n" "$0/dev/$n" '
+        '2>/dev/null; done; exec "$1" "$0" "${@:2}"'
+    )
+    bash = shutil.which("bash") or "/bin/bash"
+    return [unshare, "-r", "-m", "--uts", bash, "-c", script, str(root), chroot]
 
 
 def shell_argv(profile: Profile, root: Path, cmd: str) -> list[str]:
