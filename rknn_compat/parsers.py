@@ -763,7 +763,15 @@ def compatible_list(data: TextIn) -> list[str]:
     out: list[str] = []
     for p in parts:
         p = p.strip().strip(_EDGE).strip()
-        if len(p) <= 128 and _COMPAT_ENTRY.fullmatch(p) and "," in p and p not in out:
+        m = _COMPAT_ENTRY.match(p)
+        if not m or len(p) > 256:
+            continue
+        if m.end() < len(p):
+            # `cat compatible` on a terminal glues the prompt on: "...rockchip,rk3588root@x:~#"
+            if any(ch.isspace() for ch in p[m.end() :]):
+                continue
+            p = m.group(0)
+        if "," in p and p not in out:
             out.append(p)
     return out
 
