@@ -67,12 +67,12 @@ def judge(matrix: Matrix, platform: dict[str, Fact], components: dict[str, Fact]
     if target is not None:
         for comp in COMPONENTS:
             out.findings.append(_against_target(comp, components.get(comp, Fact()), versions[comp],
-                                                target, fits[comp], platform))
+                                                target, out.matched, platform))
         out.notes += _precompile_notes(matrix, versions["rknn_server"], target)
     else:
         out.findings += _against_itself(components, versions, fits, out.matched, gen, soc)
     if running is not None and components.get("rknn_server", Fact()).value:
-        out.findings.append(_running(running, platform))
+        out.findings.append(_running(running, platform, components["rknn_server"]))
     out.verdict = _verdict(out.findings)
     return out
 
@@ -116,7 +116,7 @@ def _wrong_generation(soc: str | None, gen: str, target: Release) -> Finding:
 
 
 def _against_target(comp: str, fact: Fact, version: Version | None, target: Release,
-                    fits: list[Release], platform: dict[str, Fact]) -> Finding:
+                    matched: list[str], platform: dict[str, Fact]) -> Finding:
     req = target.components[comp]
     expected = req.describe()
     if version is None:
@@ -128,16 +128,17 @@ def _against_target(comp: str, fact: Fact, version: Version | None, target: Rele
     if req.admits(version):
         return Finding(comp, OK, expected, str(version))
     newer = version.sort_key() > max(v.sort_key() for v in _req_versions(req))
-    belongs = ", ".join(_label(r) for r in fits) or "no toolkit release in the matrices"
-    firmware = _firmware_words(platform, target)
-    if newer:
-        remedy = (f"The board's {LABEL[comp]} {version} is newer than {_product(target)} {target.toolkit} "
-                  f"expects; it belongs to {belongs}. Upgrade RKNN Toolkit on the host to that release, "
-                  f"or {firmware}.")
+    how = _firmware_words(platform, target)
+    if newer and matched:
+        remedy = (f"Upgrade RKNN Toolkit on the host to {' or '.join(matched)} (the release this board matches), "
+                  f"or put the {target.toolkit} release on the board: {how}.")
+    elif newer:
+        remedy = (f"The board is newer than {_product(target)} {target.toolkit}: upgrade the toolkit on the host, "
+                  f"or put the {target.toolkit} release on the board: {how}.")
     else:
-        remedy = (f"The board's {LABEL[comp]} {version} is older than {_product(target)} {target.toolkit} "
-                  f"expects ({expected}); it belongs to {belongs}. {firmware[0].upper()}{firmware[1:]}, "
-                  f"or use that older toolkit on the host.")
+        remedy = f"Upgrade the board to the {target.toolkit} release: {how}" + (
+            f"; or use RKNN Toolkit {' or '.join(matched)} on the host (the release this board matches)."
+            if matched else ".")
     return Finding(comp, MISMATCH, expected, str(version), remedy)
 
 
@@ -155,16 +156,13 @@ def _firmware_words(platform: dict[str, Fact], target: Release) -> str:
     """How the manual says to bring a board to a release."""
     soc = platform.get("soc", Fact()).value
     if soc == "RK3399Pro":
-        return (f"update the board's NPU firmware to the {target.toolkit} release "
-                "(copy npu_fw/* to /vendor/etc/npu_fw/ and reboot; RK3399Pro_npu README)")
+        return "update the NPU firmware (copy npu_fw/* of that release to /vendor/etc/npu_fw/, reboot)"
     if target.generation == "rknpu2":
-        return (f"install rknn_server and librknnrt {target.toolkit} on the board "
-                "(rknn-toolkit2 rknpu2/runtime; restart rknn_server after updating)")
+        return "install rknn_server and librknnrt of that release (rknpu2 runtime), then restart rknn_server"
     comps = target.components
-    return (f"upgrade the board firmware to the release that carries rknn_server "
-            f"{comps['rknn_server'].describe()}, galcore {comps['npu_driver'].describe()} and "
-            f"librknn_runtime {comps['librknn_runtime'].describe()} (rockchip-linux/rknpu drivers for "
-            f"{target.toolkit}: user space and galcore.ko together, then reboot)")
+    return (f"push rknpu's drivers of that release (rknn_server {comps['rknn_server'].describe()}, "
+            f"librknn_runtime {comps['librknn_runtime'].describe()} and galcore.ko "
+            f"{comps['npu_driver'].describe()} together), then reboot")
 
 
 def _install_remedy(comp: str, target: Release | None, platform: dict[str, Fact]) -> str:
@@ -205,11 +203,19 @@ def _against_itself(components: dict[str, Fact], versions: dict, fits: dict, mat
     return findings
 
 
-def _running(running: Fact, platform: dict[str, Fact]) -> Finding:
-    if running.value == "running":
-        return Finding("rknn_server_process", OK, "running", "running")
+def _running(running: Fact, platform: dict[str, Fact], server: Fact) -> Finding:
     if running.value is None:
         return Finding("rknn_server_process", UNKNOWN, "running", None, running.reason)
+    if "firmware" in (server.extra.get("note") or ""):
+        # RK3399Pro: rknn_server runs on the NPU; the AP side of the link is npu_transfer_proxy
+        if running.extra.get("npu_transfer_proxy"):
+            return Finding("npu_transfer_proxy_process", OK, "running", "running")
+        return Finding("npu_transfer_proxy_process", MISMATCH, "running", "not running",
+                       "npu_transfer_proxy (the AP end of the link to the NPU's rknn_server) is not running: "
+                       "start it, or reboot so that init starts it; its version must match the NPU firmware "
+                       "(RK3399Pro API guide v1.7.5 section 5.1.1).")
+    if running.value == "running":
+        return Finding("rknn_server_process", OK, "running", "running")
     android = platform.get("os", Fact()).value == "android"
     how = ("start it: `/vendor/bin/rknn_server &` (after `su; setenforce 0`)" if android
            else "start it: `start_rknn.sh` (or `restart_rknn.sh`), and check that /usr/bin/rknn_server is executable")

@@ -41,9 +41,12 @@ def probe_text(report: BoardReport, fmt: str) -> str:
         lines.append("")
         lines.append(render.rows_text(rows, [("c", "component"), ("s", "status"), ("e", "expected"),
                                              ("f", "found")], "table"))
+        remedies: dict[str, list[str]] = {}
         for f in report.findings:
             if f.remedy and f.status != "ok":
-                lines.append(f"- {f.component}: {f.remedy}")
+                remedies.setdefault(f.remedy, []).append(f.component)
+        for remedy, comps in remedies.items():
+            lines.append(f"- {', '.join(comps)}: {remedy}")
     usb = report.connection.get("usb")
     if usb and usb.get("status") not in (None, "ok", "no_devices"):
         lines.append(f"- USB ({usb['status']}): {usb.get('remedy') or usb.get('reason')}")
