@@ -172,7 +172,7 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
     if not answer.sections:
         raise DeviceError(f"the board did not answer the probe: {result.error or 'no output'}")
     if not answer.finished:
-        report.notes.append(f"the board's answer was incomplete ({result.error or 'connection closed'}); "
+        report.notes.append(f"the board's answer was incomplete ({result.error or 'connection closed early'}); "
                             "facts after the cut are unknown")
     report.platform = facts.platform_facts(answer, report.device.get("model"))
     components = {
@@ -198,7 +198,7 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
         report.platform["soc"].extra["generation"] = platform.generation
         report.notes += list(platform.notes)
     if not answer.finished and report.verdict != "incompatible":
-        report.error = result.error or "incomplete answer"
+        report.error = result.error or "the board closed the connection before the probe finished"
 
 
 class _NoSection:

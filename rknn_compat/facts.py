@@ -193,7 +193,7 @@ def server_running(answer: Answer) -> Fact:
         return Fact.unknown(why, "grep -x rknn_server /proc/*/comm")
     lines = [ln for ln in _text(sec).splitlines() if ln.strip()]
     servers = [ln for ln in lines if ln.rstrip().endswith("rknn_server")]
-    proxies = [ln for ln in lines if ln.rstrip().endswith("npu_transfer_proxy")]
+    proxies = [ln for ln in lines if ln.rstrip().endswith(("npu_transfer_pr", "npu_transfer_proxy"))]
     value = "running" if servers else "not running"
     evidence = servers[0].strip() if servers else "no process named rknn_server"
     return Fact(value, evidence, "grep -x rknn_server /proc/*/comm",

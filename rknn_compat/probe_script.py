@@ -82,7 +82,8 @@ def build_script() -> str:
         _files("galcore_ko", GALCORE_KO_PATHS, KO_PATTERN),
         _files("rknn_server", RKNN_SERVER_PATHS, SERVER_PATTERN),
         _files("runtime", RUNTIME_PATHS, RUNTIME_PATTERN),
-        "S process; grep -x -E 'rknn_server|npu_transfer_proxy' /proc/[0-9]*/comm 2>/dev/null; "
+        # /proc/PID/comm holds 15 characters: npu_transfer_proxy shows as npu_transfer_pr
+        "S process; grep -x -E 'rknn_server|npu_transfer_pr(oxy)?' /proc/[0-9]*/comm 2>/dev/null; "
         "E process $?",
         f"S npu_fw; for d in {' '.join(NPU_FIRMWARE_DIRS)}; do if [ -d \"$d\" ]; then M dir \"$d\"; "
         "for f in \"$d\"/*; do if [ -f \"$f\" ]; then M file \"$f\"; "
