@@ -163,7 +163,8 @@ def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str
             extra = {"path": path}
             if parsed.commit:
                 extra["commit"] = parsed.commit
-            extra.update({k: v for k, v in parsed.extra.items() if isinstance(v, (str, int))})
+            extra.update({k: v for k, v in parsed.extra.items()
+                          if isinstance(v, (str, int)) and k != "source"})
             return Fact(str(parsed.version), parsed.evidence, _cmd(template, path, section), extra=extra)
         reasons.append(f"{path}: {parsed.reason or 'no version string'}")
     fw = _firmware(answer, parse)

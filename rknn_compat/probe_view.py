@@ -48,7 +48,7 @@ def probe_text(report: BoardReport, fmt: str) -> str:
         for remedy, comps in remedies.items():
             lines.append(f"- {', '.join(comps)}: {remedy}")
     usb = report.connection.get("usb")
-    if usb and usb.get("status") not in (None, "ok", "no_devices"):
+    if usb and usb.get("status") in ("no_rule", "no_access"):
         lines.append(f"- USB ({usb['status']}): {usb.get('remedy') or usb.get('reason')}")
     for note in report.notes:
         lines.append(f"note: {note}")

@@ -29,8 +29,8 @@ class Fact:
         return cls(None, None, source, reason)
 
     def to_dict(self, key: str = "value") -> dict:
-        out = {key: self.value, "evidence": self.evidence, "source": self.source, "reason": self.reason}
-        out.update(self.extra)
+        out = dict(self.extra)  # details first: they never replace the contract's keys
+        out.update({key: self.value, "evidence": self.evidence, "source": self.source, "reason": self.reason})
         return out
 
 
