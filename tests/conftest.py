@@ -14,7 +14,9 @@ from collections.abc import Iterator
 import pytest
 
 
-def _adb_server_pids() -> set[int]:
+def _adb_server_pids(ports: set[int]) -> set[int]:
+    """adb server processes serving one of ``ports`` (other sessions' servers are not ours)."""
+    wanted = {str(p).encode() for p in ports}
     pids = set()
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -24,7 +26,10 @@ def _adb_server_pids() -> set[int]:
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if argv and argv[0].endswith(b"adb") and (b"server" in argv or b"fork-server" in argv):
+        if not (argv and argv[0].endswith(b"adb") and (b"server" in argv or b"fork-server" in argv)):
+            continue
+        words = {w.rsplit(b":", 1)[-1] for w in argv}  # "-P 5101" or "-L tcp:5101"
+        if words & wanted:
             pids.add(int(d))
     return pids
 
@@ -37,13 +42,14 @@ def _listening(port: int) -> bool:
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_leftovers() -> Iterator[None]:
-    before = _adb_server_pids()
+    from rknn_compat.sim import AdbServer
+
     had_5037 = _listening(5037)
     yield
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and _adb_server_pids() - before:
+    while time.monotonic() < deadline and _adb_server_pids(AdbServer.ports_used):
         time.sleep(0.1)
-    left = _adb_server_pids() - before
+    left = _adb_server_pids(AdbServer.ports_used)
     assert not left, f"tests left adb server processes behind: {sorted(left)}"
     if not had_5037:
         assert not _listening(5037), "a test started an adb server on the user's port 5037"

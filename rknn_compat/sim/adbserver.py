@@ -41,11 +41,15 @@ def _port_open(port: int) -> bool:
 class AdbServer:
     """``with AdbServer() as srv: srv.connect(addr); srv.adb("devices", "-l")``."""
 
+    #: every port an AdbServer of this process used: leak checks look for servers on these only
+    ports_used: set[int] = set()
+
     def __init__(self, port: int | None = None, adb_path: str | None = None,
                  home: str | None = None):
         if port == 5037:
             raise ValueError("refusing to use port 5037 (the user's adb server)")
         self.port = port or _free_port()
+        AdbServer.ports_used.add(self.port)
         self.adb_path = adb_path or bundled_adb()
         self._own_home = home is None
         self.home = home or tempfile.mkdtemp(prefix="rknn-sim-adbhome-")
