@@ -160,8 +160,6 @@ def simulate(
     """Serve simulated boards that the real adb server can `adb connect` to (Ctrl-C stops them)."""
     from .sim.cli import simulate_command
 
-    if not list_only and not profiles:
-        raise UsageError("name at least one profile (see: rknn-compat simulate --list)")
     raise typer.Exit(simulate_command(list(profiles or []), port, list_only))
 
 

@@ -18,7 +18,7 @@ def simulate_command(profiles: list[str], port: int | None, list_only: bool) -> 
             print(f"{name:28s} {desc}")
         return 0
     if not profiles:
-        print("error: name at least one profile (see --list)", file=sys.stderr)
+        print("rknn-compat: error: name at least one profile (see --list)", file=sys.stderr)
         return EXIT_USAGE
     stop = threading.Event()
 
@@ -38,7 +38,7 @@ def simulate_command(profiles: list[str], port: int | None, list_only: bool) -> 
         print("stopped", flush=True)
         return 0
     except (RknnCompatError, SimSetupError, ValueError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"rknn-compat: error: {e}", file=sys.stderr)
         return getattr(e, "exit_code", EXIT_USAGE)
     finally:
         for s, h in old.items():
