@@ -32,6 +32,7 @@ lint: setup
 bench: setup system-deps
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_probe.py
+	$(BIN)/python bench/bench_inventory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
