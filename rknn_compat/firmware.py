@@ -65,21 +65,29 @@ def _round_up(n: int, page: int) -> int:
     return (n + page - 1) // page * page
 
 
+_HEX8 = re.compile(rb"[0-9A-Fa-f]{8}")
+
+
 def _cpio_files(archive: bytes):
-    """(name, data) of each regular file of a newc cpio archive; stops at junk."""
+    """(name, data) of each regular file of a newc cpio archive; stops at junk.
+
+    Every header field must be exactly 8 hex digits (``int(x, 16)`` alone would take
+    "-0000070" and walk backwards forever), and each entry must move forward.
+    """
     pos = 0
     while pos + 110 <= len(archive) and archive[pos:pos + 6] in (b"070701", b"070702"):
-        try:
-            fields = [int(archive[pos + 6 + 8 * i: pos + 14 + 8 * i], 16) for i in range(13)]
-        except ValueError:
+        raw = [archive[pos + 6 + 8 * i: pos + 14 + 8 * i] for i in range(13)]
+        if not all(_HEX8.fullmatch(f) for f in raw):
             return
+        fields = [int(f, 16) for f in raw]
         mode, filesize, namesize = fields[1], fields[6], fields[11]
         name_start = pos + 110
-        name = archive[name_start:name_start + namesize - 1].decode("utf-8", "replace")
         data_start = _round_up(name_start + namesize, 4)
-        data = archive[data_start:data_start + filesize]
+        if namesize == 0 or data_start + filesize > len(archive):
+            return
+        name = archive[name_start:name_start + namesize - 1].decode("utf-8", "replace")
         if name == "TRAILER!!!":
             return
         if mode & 0o170000 == 0o100000:
-            yield name, data
+            yield name, archive[data_start:data_start + filesize]
         pos = _round_up(data_start + filesize, 4)

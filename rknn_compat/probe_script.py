@@ -135,7 +135,7 @@ def split_answer(raw: bytes) -> Answer:
                 part = ""
             elif verb == "end" and current is not None:
                 current.finished = True
-                if len(args) > 1 and args[1].isdigit():
+                if len(args) > 1 and args[1].isascii() and args[1].isdigit() and len(args[1]) <= 3:
                     current.exit_status = int(args[1])
                 current = None
             elif verb == "done":
