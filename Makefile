@@ -31,6 +31,7 @@ lint: setup
 
 bench: setup system-deps
 	$(BIN)/python bench/bench_startup.py
+	$(BIN)/python bench/bench_shell_roundtrip.py
 	$(BIN)/python bench/bench_probe.py
 	$(BIN)/python bench/bench_inventory.py
 
