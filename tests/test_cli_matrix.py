@@ -31,21 +31,10 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from manual_tables import FRAMEWORK_KEYS, MANUAL_COMPONENTS, MANUAL_FRAMEWORKS, MANUAL_ONNX, REPO_MATRICES, TF_1
 
-REPO_MATRICES = Path(__file__).resolve().parent.parent / "matrices"
-
-# TS 1.3.2 CN section 1.7.2 (transcribed from the manual)
-MANUAL_COMPONENTS = {
-    "1.0.0": ("0.9.6/0.9.7", "6.3.3:203718", "0.9.8/0.9.9"),
-    "1.1.0": ("0.9.8", "6.3.3:203718", "1.0.0"),
-    "1.2.0": ("0.9.9", "6.4.0.213404", "1.1.0"),
-    "1.2.1": ("1.2.0", "6.4.0.213404", "1.2.0"),
-    "1.3.0": ("1.3.0", "6.4.0, 227915", "1.3.0"),
-    "1.3.2": ("1.3.2", "6.4.0, 227915", "1.3.2"),
-}
 NORMALISED_COMPONENTS = {
     "1.0.0": (["0.9.6", "0.9.7"], ["6.3.3.203718"], ["0.9.8", "0.9.9"]),
     "1.1.0": (["0.9.8"], ["6.3.3.203718"], ["1.0.0"]),
@@ -54,21 +43,6 @@ NORMALISED_COMPONENTS = {
     "1.3.0": (["1.3.0"], ["6.4.0.227915"], ["1.3.0"]),
     "1.3.2": (["1.3.2"], ["6.4.0.227915"], ["1.3.2"]),
 }
-# TS 1.3.2 CN section 1.3.1: TensorFlow, TF Lite, Caffe, ONNX, Darknet, PyTorch, MXNet
-NS = "not supported"
-TF = ">=1.10.0, <=1.13.2"
-TFL = "Schema version = 3"
-MANUAL_FRAMEWORKS = {
-    "1.0.0": (TF, TFL, "1.0", "1.3.0", "810d7f7", NS, NS),
-    "1.1.0": (TF, TFL, "1.0", "1.3.0", "810d7f7", NS, NS),
-    "1.2.0": (TF, TFL, "1.0", "1.4.1", "810d7f7", NS, NS),
-    "1.2.1": (TF, TFL, "1.0", "1.4.1", "810d7f7", NS, NS),
-    "1.3.0": (TF, TFL, "1.0", "1.4.1", "810d7f7", ">=1.0.0, <=1.2.0", ">=1.4.0, <=1.5.1"),
-    "1.3.2": (TF, TFL, "1.0", "1.4.1", "810d7f7", ">=1.0.0, <=1.2.0", ">=1.4.0, <=1.5.1"),
-}
-FRAMEWORK_KEYS = ("tensorflow", "tflite", "caffe", "onnx", "darknet", "pytorch", "mxnet")
-# TS 1.3.2 CN section 1.3.1 note 4: ONNX release -> (opset, IR)
-MANUAL_ONNX = {"1.3.0": (8, 3), "1.4.1": (9, 3)}
 
 
 def _env(**extra):
@@ -205,7 +179,7 @@ def test_csv_format(args, all_json):
     assert row["rknn_server"] == "1.3.2"
     assert row["npu_driver"] == "6.4.0.227915"
     assert row["librknn_runtime"] == "1.3.2"
-    assert row["tensorflow"] == TF
+    assert row["tensorflow"] == TF_1
     assert row["onnx"] == "1.4.1 (9/3)"
     assert row["mxnet"] == ">=1.4.0, <=1.5.1"
     assert "ts-1.3.2-cn" in row["source"]
