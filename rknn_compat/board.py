@@ -8,14 +8,13 @@ reason — a dead board costs at most the timeout and never a traceback.
 
 from __future__ import annotations
 
-import re
 import time
 
-from . import check, facts
+from . import check, facts, pull
 from . import matrix as matrix_mod
 from .errors import DeviceError, RknnCompatError, UsageError
 from .probe_script import SCRIPT, split_answer
-from .report import UNKNOWN, BoardReport, Fact, Finding
+from .report import UNKNOWN, BoardReport, Finding
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -181,10 +180,10 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
         "librknn_runtime": facts.runtime(answer),
     }
     for name in ("rknn_server", "librknn_runtime"):
-        components[name] = _pull_if_needed(components[name], transport, timeout, name)
-    firmware_images = [p for p in (answer.sections.get("npu_fw") or _NoSection()).parts if p.endswith("boot.img")]
-    if firmware_images and not all(f.value for f in components.values()):
-        components = _from_npu_firmware(components, firmware_images[0], transport, timeout)
+        components[name] = pull.component_file(components[name], name, transport, timeout)
+    images = facts.firmware_images(answer)
+    if images and not all(f.value for f in components.values()):
+        components = pull.npu_firmware(components, images[0], transport, timeout)
     report.components = components
     running = facts.server_running(answer)
     report.connection["rknn_server_process"] = running.to_dict()
@@ -199,70 +198,6 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
         report.notes += list(platform.notes)
     if not answer.finished and report.verdict != "incompatible":
         report.error = result.error or "the board closed the connection before the probe finished"
-
-
-class _NoSection:
-    parts: dict = {}
-
-
-def _from_npu_firmware(components: dict[str, Fact], image_path: str, transport, timeout: float) -> dict[str, Fact]:
-    """RK3399Pro: the three components live in the NPU firmware image; pull it and unpack it here."""
-    from . import parsers
-    from .firmware import npu_files
-
-    data = transport.read_file(image_path, timeout, limit=FIRMWARE_LIMIT)
-    files = npu_files(data) if data else {}
-    wanted = {"rknn_server": ("rknn_server", parsers.rknn_server_version),
-              "librknn_runtime": ("librknn_runtime.so", parsers.runtime_version),
-              "npu_driver": ("galcore.ko", parsers.galcore_version)}
-    out = dict(components)
-    for comp, (name, parse) in wanted.items():
-        if components[comp].value:
-            continue
-        parsed = parse(files[name]) if name in files else None
-        if parsed is not None and parsed.version:
-            out[comp] = Fact(str(parsed.version), parsed.evidence,
-                             f"adb pull {image_path}; unpack the ramdisk; strings {name}",
-                             extra={"note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
-                                    "pulled_bytes": len(data)})
-        else:
-            why = ("could not pull it" if data is None else
-                   f"{name} not found in it" if name not in files else f"{name} has no version string")
-            out[comp] = Fact.unknown(f"on this board {name} runs on the NPU side, inside the NPU firmware "
-                                     f"{image_path}; {why}. rknn.get_sdk_version() on the host reports it "
-                                     "(DRV = rknn_server)", f"adb pull {image_path}")
-    return out
-
-
-FIRMWARE_LIMIT = 64 * 1024 * 1024
-_PRINTABLE = re.compile(rb"[\x20-\x7e]{4,}")
-
-
-def _pull_if_needed(fact: Fact, transport, timeout: float, name: str) -> Fact:
-    """Last resort (manual's `strings` missing and grep found nothing): pull the file, search here."""
-    path = fact.extra.get("path") or _unversioned_path(fact)
-    if fact.value or not path:
-        return fact
-    from . import parsers
-
-    data = transport.read_file(path, timeout)
-    if data is None:
-        return fact
-    text = "\n".join(m.decode("ascii") for m in _PRINTABLE.findall(data))
-    parse = parsers.rknn_server_version if name == "rknn_server" else parsers.runtime_version
-    parsed = parse(text)
-    if not parsed.version:
-        return fact
-    return Fact(str(parsed.version), parsed.evidence, f"adb pull {path} (searched on the host)",
-                extra={"path": path, "pulled_bytes": len(data)})
-
-
-def _unversioned_path(fact: Fact) -> str | None:
-    """The file a fact's reason names as present but unreadable (``/path: no version string``)."""
-    reason = fact.reason or ""
-    if fact.extra.get("installed") is False or not reason.startswith("/"):
-        return None
-    return reason.split(":", 1)[0]
 
 
 def _usb_report() -> dict:

@@ -157,7 +157,8 @@ def _firmware(answer: Answer, parse) -> Fact | None:
 def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str, ...]) -> Fact:
     section = answer.sections.get(name)
     reasons = []
-    for path in _files_found(section):
+    present = _files_found(section)
+    for path in present:
         parsed = parse(_text(section, path))
         if parsed.version:
             extra = {"path": path}
@@ -175,7 +176,10 @@ def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str
     elif not _files_found(section):
         reasons.append(f"not installed (not at {paths[0]} nor {len(paths) - 1} other known paths)")
         return Fact(None, None, template.format(path=paths[0]), "; ".join(reasons), {"installed": False})
-    return Fact.unknown("; ".join(r for r in reasons if r), template.format(path=paths[0]))
+    fact = Fact.unknown("; ".join(r for r in reasons if r), template.format(path=paths[0]))
+    if present:  # the file is there but printed no version: what the last-resort pull needs
+        fact.extra.update({"path": present[0], "tool": section.meta.get(f"tool:{present[0]}", "strings")})
+    return fact
 
 
 def rknn_server(answer: Answer) -> Fact:
@@ -185,6 +189,11 @@ def rknn_server(answer: Answer) -> Fact:
 
 def runtime(answer: Answer) -> Fact:
     return _component(answer, "runtime", parsers.runtime_version, CMD_STRINGS_RUNTIME, RUNTIME_PATHS)
+
+
+def firmware_images(answer: Answer) -> list[str]:
+    """NPU firmware boot images the board has (RK3399Pro keeps its NPU software in one)."""
+    return [p for p in _files_found(answer.sections.get("npu_fw")) if p.endswith("boot.img")]
 
 
 def server_running(answer: Answer) -> Fact:

@@ -1,0 +1,55 @@
+"""Last-resort fallbacks that pull a whole file from the board and search it on the host.
+
+Only two cases need it: a board without ``strings`` where ``grep -a`` found nothing
+in a library it does have, and RK3399Pro, whose rknn_server, runtime and galcore.ko
+live in the compressed NPU firmware image.  Everything else is read on the board.
+"""
+
+from __future__ import annotations
+
+from . import parsers
+from .firmware import npu_files, printable_strings
+from .report import Fact
+
+FIRMWARE_LIMIT = 64 * 1024 * 1024
+
+PARSERS = {"rknn_server": parsers.rknn_server_version, "librknn_runtime": parsers.runtime_version,
+           "npu_driver": parsers.galcore_version}
+FIRMWARE_FILES = {"rknn_server": "rknn_server", "librknn_runtime": "librknn_runtime.so",
+                  "npu_driver": "galcore.ko"}
+
+
+def component_file(fact: Fact, component: str, transport, timeout: float) -> Fact:
+    """A present file whose version the board could not print: pull it, search it here."""
+    path = fact.extra.get("path")
+    if fact.value or not path or fact.extra.get("tool") != "grep":
+        return fact
+    data = transport.read_file(path, timeout)
+    parsed = PARSERS[component](printable_strings(data)) if data else None
+    if not parsed or not parsed.version:
+        return fact
+    return Fact(str(parsed.version), parsed.evidence, f"adb pull {path} (searched on the host)",
+                extra={"path": path, "pulled_bytes": len(data)})
+
+
+def npu_firmware(components: dict[str, Fact], image_path: str, transport, timeout: float) -> dict[str, Fact]:
+    """RK3399Pro: pull the NPU firmware image and read the components out of its ramdisk."""
+    data = transport.read_file(image_path, timeout, limit=FIRMWARE_LIMIT)
+    files = npu_files(data) if data else {}
+    out = dict(components)
+    for comp, name in FIRMWARE_FILES.items():
+        if components[comp].value:
+            continue
+        parsed = PARSERS[comp](files[name]) if name in files else None
+        if parsed and parsed.version:
+            out[comp] = Fact(str(parsed.version), parsed.evidence,
+                             f"adb pull {image_path}; unpack the ramdisk; strings {name}",
+                             extra={"note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
+                                    "pulled_bytes": len(data)})
+            continue
+        why = ("could not pull it" if data is None else
+               f"{name} not found in it" if name not in files else f"{name} has no version string")
+        out[comp] = Fact.unknown(f"on this board {name} runs on the NPU side, inside the NPU firmware "
+                                 f"{image_path}; {why}. rknn.get_sdk_version() on the host reports it "
+                                 "(DRV = rknn_server)", f"adb pull {image_path}")
+    return out
