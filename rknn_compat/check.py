@@ -63,14 +63,14 @@ def judge(matrix: Matrix, platform: dict[str, Fact], components: dict[str, Fact]
     versions = {c: _version(components.get(c, Fact())) for c in COMPONENTS}
     fits = {c: _fitting(matrix, c, v, gen or (target.generation if target else "rknpu1"))
             for c, v in versions.items()}
-    out.matched = _matched(matrix, versions, fits, gen)
+    out.matched = _matched(versions, fits)
     if target is not None:
         for comp in COMPONENTS:
             out.findings.append(_against_target(comp, components.get(comp, Fact()), versions[comp],
                                                 target, out.matched, platform))
         out.notes += _precompile_notes(matrix, versions["rknn_server"], target)
     else:
-        out.findings += _against_itself(components, versions, fits, out.matched, gen, soc)
+        out.findings += _against_itself(components, versions, fits, out.matched)
     if running is not None and components.get("rknn_server", Fact()).value:
         out.findings.append(_running(running, platform, components["rknn_server"]))
     out.verdict = _verdict(out.findings)
@@ -90,7 +90,7 @@ def _label(rel: Release) -> str:
     return str(rel.toolkit) if rel.generation == "rknpu1" else f"toolkit2 {rel.toolkit}"
 
 
-def _matched(matrix: Matrix, versions: dict, fits: dict, gen: str | None) -> list[str]:
+def _matched(versions: dict, fits: dict) -> list[str]:
     """Toolkit releases every known component fits (RKNPU2: server and runtime agree)."""
     known = [c for c, v in versions.items() if v is not None]
     if not known:
@@ -110,8 +110,7 @@ def _wrong_generation(soc: str | None, gen: str, target: Release) -> Finding:
     else:
         remedy = (f"{soc or 'This board'} has an RKNPU1 NPU: RKNN-Toolkit2 does not support it. "
                   "Use RKNN Toolkit 1.x (the 1.x tables: rknn-compat matrix).")
-    product = "RKNN Toolkit" if target.generation == "rknpu1" else "RKNN-Toolkit2"
-    return Finding("platform", MISMATCH, f"a board for {product} {target.toolkit}",
+    return Finding("platform", MISMATCH, f"a board for {_product(target)} {target.toolkit}",
                    f"{soc or 'unknown SoC'} ({gen})", remedy)
 
 
@@ -122,7 +121,7 @@ def _against_target(comp: str, fact: Fact, version: Version | None, target: Rele
     if version is None:
         if fact.extra.get("installed") is False:
             return Finding(comp, MISMATCH, expected, "not installed",
-                           _install_remedy(comp, target, platform))
+                           _install_remedy(comp, target))
         return Finding(comp, UNKNOWN, expected, None,
                        f"Could not read it ({fact.reason}); {HOW_TO_READ[comp]}.")
     if req.admits(version):
@@ -165,7 +164,7 @@ def _firmware_words(platform: dict[str, Fact], target: Release) -> str:
             f"{comps['npu_driver'].describe()} together), then reboot")
 
 
-def _install_remedy(comp: str, target: Release | None, platform: dict[str, Fact]) -> str:
+def _install_remedy(comp: str, target: Release | None) -> str:
     if comp == "rknn_server":
         return ("rknn_server is not installed: a board with the mini driver (runtime only) cannot be used "
                 "for online debugging from the PC. Install the full NPU driver"
@@ -174,15 +173,15 @@ def _install_remedy(comp: str, target: Release | None, platform: dict[str, Fact]
             + (f" of the {target.toolkit} release" if target else "") + " on the board.")
 
 
-def _against_itself(components: dict[str, Fact], versions: dict, fits: dict, matched: list[str],
-                    gen: str | None, soc: str | None) -> list[Finding]:
+def _against_itself(components: dict[str, Fact], versions: dict, fits: dict,
+                    matched: list[str]) -> list[Finding]:
     """No target toolkit: do the board's components belong to one release?"""
     findings = []
     for comp in COMPONENTS:
         fact, version = components.get(comp, Fact()), versions[comp]
         if version is None:
             if fact.extra.get("installed") is False:
-                findings.append(Finding(comp, MISMATCH, "installed", "not installed", _install_remedy(comp, None, {})))
+                findings.append(Finding(comp, MISMATCH, "installed", "not installed", _install_remedy(comp, None)))
             else:
                 findings.append(Finding(comp, UNKNOWN, None, None,
                                         f"Could not read it ({fact.reason}); {HOW_TO_READ[comp]}."))
