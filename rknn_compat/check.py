@@ -205,7 +205,7 @@ def _against_itself(components: dict[str, Fact], versions: dict, fits: dict,
 def _running(running: Fact, platform: dict[str, Fact], server: Fact) -> Finding:
     if running.value is None:
         return Finding("rknn_server_process", UNKNOWN, "running", None, running.reason)
-    if "firmware" in (server.extra.get("note") or ""):
+    if server.extra.get("location") == "npu_firmware":
         # RK3399Pro: rknn_server runs on the NPU; the AP side of the link is npu_transfer_proxy
         if running.extra.get("npu_transfer_proxy"):
             return Finding("npu_transfer_proxy_process", OK, "running", "running")

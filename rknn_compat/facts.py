@@ -150,7 +150,8 @@ def _firmware(answer: Answer, parse) -> Fact | None:
         parsed = parse(_text(fw, path))
         if parsed.version:
             return Fact(str(parsed.version), parsed.evidence, f"strings {path}",
-                        extra={"note": "read from the NPU firmware image (RK3399Pro NPU side)"})
+                        extra={"location": "npu_firmware",
+                               "note": "read from the NPU firmware image (RK3399Pro NPU side)"})
     return None
 
 

@@ -44,7 +44,8 @@ def npu_firmware(components: dict[str, Fact], image_path: str, transport, timeou
         if parsed and parsed.version:
             out[comp] = Fact(str(parsed.version), parsed.evidence,
                              f"adb pull {image_path}; unpack the ramdisk; strings {name}",
-                             extra={"note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
+                             extra={"location": "npu_firmware",
+                                    "note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
                                     "pulled_bytes": len(data)})
             continue
         why = ("could not pull it" if data is None else

@@ -392,7 +392,7 @@ def test_judge_not_running(m):
 
 
 def test_judge_rk3399pro_checks_the_transfer_proxy(m):
-    note = {"note": "read from the NPU firmware image"}
+    note = {"location": "npu_firmware", "note": "read from the NPU firmware image"}
     c = comps("6.4.6.5.351518", "1.7.5", "1.7.5", rknn_server=note)
     proxy = Fact("not running", None, "grep", extra={"processes": 0, "npu_transfer_proxy": 1})
     j = check.judge(m, plat("RK3399Pro", "android"), c, proxy, m.release("1.7.5"))
