@@ -224,6 +224,21 @@ def test_no_toolkit_names_the_matched_toolkit(fleet, cli):
     assert "board matches toolkit: 1.7.5" in table.out, table
 
 
+def test_target_is_the_toolkit_installed_in_another_python(fleet, cli, tmp_path):
+    """RKNN Toolkit 1.x lives in an old virtualenv: --python reads its version from there."""
+    dist = tmp_path / "site" / "rknn_toolkit-1.1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: rknn-toolkit\nVersion: 1.1.0\n")
+    python = tmp_path / "python3.6"
+    python.write_text(f"#!/bin/sh\nPYTHONPATH={tmp_path / 'site'} exec {sys.executable} \"$@\"\n")
+    python.chmod(0o755)
+    r = cli("--device", fleet["rk1808-linux-1.1.0"].serial, "--python", str(python), "-f", "json")
+    assert r.rc == 0, r
+    assert r.json["toolkit"]["version"] == "1.1.0" and str(python) in r.json["toolkit"]["source"]
+    r = cli("--device", fleet["rk1808-linux-1.3.2"].serial, "--python", str(python), "-f", "json")
+    assert r.rc == 1 and r.json["verdict"] == "incompatible", r
+
+
 # ----------------------------------------------------------------------------- mismatches
 
 
