@@ -142,3 +142,27 @@ def test_jobs_bound_still_reports_every_board(boards, adb_server):
                    *[a for b in several for a in ("-d", b.serial)])
     data = json.loads(proc.stdout)
     assert data["summary"]["compatible"] == 4 and proc.returncode == 0
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    from rknn_compat.lab import terminal_progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert terminal_progress(io.StringIO()) is None  # a pipe or file: silent
+    tty = Tty()
+    show = terminal_progress(tty)
+    show(1, 4)
+    assert "probing [" in tty.getvalue() and "1/4" in tty.getvalue()
+    show(4, 4)
+    assert tty.getvalue().endswith("\r")  # the bar is wiped before the table is printed
+
+
+def test_piped_stderr_stays_silent(boards, adb_server):
+    (ok,) = boards("rk1808-linux-1.3.2")
+    proc = run_cli(adb_server, "-d", ok.serial, "-t", "1.3.2")
+    assert proc.returncode == 0 and proc.stderr == ""
