@@ -168,7 +168,9 @@ def usb(
     print_rule: bool = typer.Option(False, "--print-rule", help="Print the udev rule to install and exit."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json"),
 ) -> None:
-    """Check that this host may open Rockchip USB devices (vendor 2207), manual 1.7.2 step 4."""
+    """Check that this host may open Rockchip USB devices (vendor 2207), manual 1.7.2 step 4.
+
+    Exit 0 ok or no device attached, 1 no rule / no access, 3 cannot tell (no /sys/bus/usb)."""
     from . import render
     from . import usb as usb_mod
 
@@ -189,7 +191,8 @@ def usb(
         for line in (report.reason, report.remedy):
             if line:
                 sys.stdout.write(f"{line}\n")
-    raise typer.Exit(0 if report.status in ("ok", "no_devices") else 1)
+    # the exit-code contract: a problem found is 1, a fact that cannot be established is 3
+    raise typer.Exit({"ok": 0, "no_devices": 0, "no_rule": 1, "no_access": 1}.get(report.status, 3))
 
 
 def main(argv: Optional[list] = None) -> int:
