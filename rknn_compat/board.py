@@ -36,18 +36,20 @@ STATE_REMEDY = {
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
           python: str | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
           transport=None, record: str | None = None, usb: bool = True, adb=None,
-          entry=None) -> BoardReport:
+          entry=None, resolved: tuple | None = None) -> BoardReport:
     """Probe one board and judge it; see the README for the JSON form of the result.
 
     ``device``: an adb serial, ``HOST:PORT``, ``local``, or ``fixture:FILE``; None
     picks the only attached board.  ``toolkit``/``toolkit2`` name the target; else
     the RKNN Toolkit installed in this (or ``python``'s) environment; else none.
+    ``adb``, ``entry`` and ``resolved`` (the result of :func:`resolve_target`) let an
+    inventory share one device list and one target look-up across its boards.
     """
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
     matrix = matrix_mod.load(matrices)
-    target, toolkit_info = resolve_target(matrix, toolkit, toolkit2, python)
-    report = BoardReport(device={"serial": device, "state": None, "transport": None}, toolkit=toolkit_info)
+    target, toolkit_info = resolved or resolve_target(matrix, toolkit, toolkit2, python)
+    report = BoardReport(device={"serial": device, "state": None, "transport": None}, toolkit=dict(toolkit_info))
     started = time.monotonic()
     try:
         if transport is None:

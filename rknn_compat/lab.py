@@ -58,7 +58,8 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         raise UsageError("--timeout must be positive")
     named = list(devices or []) + (read_devices_file(devices_file) if devices_file else [])
     matrix = matrix_mod.load(matrices)
-    _, toolkit_info = resolve_target(matrix, toolkit, toolkit2, python)  # fail fast on a bad --toolkit
+    resolved = resolve_target(matrix, toolkit, toolkit2, python)  # once, and fail fast on a bad --toolkit
+    toolkit_info = resolved[1]
     started = time.monotonic()
     adb = adb_mod.client()
     listed = {e.serial: e for e in adb_mod.list_devices(adb)}
@@ -73,11 +74,11 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     def one(serial: str) -> None:
         nonlocal done
         try:
-            report = probe(device=serial, toolkit=toolkit, toolkit2=toolkit2, python=python, timeout=timeout,
-                           matrices=matrices, adb=adb, entry=listed.get(serial), usb=usb)
+            report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
+                           usb=usb, resolved=resolved)
         except RknnCompatError as exc:
             report = BoardReport(device={"serial": serial, "state": None, "transport": "adb"},
-                                 toolkit=toolkit_info, verdict=UNKNOWN, error=str(exc))
+                                 toolkit=dict(toolkit_info), verdict=UNKNOWN, error=str(exc))
         with lock:
             results[serial] = report
             done += 1
