@@ -93,11 +93,12 @@ def _os(answer: Answer) -> Fact:
     if osr.get("PRETTY_NAME") or osr.get("ID"):
         name = osr.get("PRETTY_NAME") or osr.get("ID")
         return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name})
-    uname = _text(answer.sections.get("uname")).strip()
-    if uname.startswith("Linux"):
-        return Fact("linux", uname.splitlines()[0][:200], "uname -a")
-    return Fact.unknown(_missing_section(answer, "uname") or "neither getprop, /etc/os-release nor uname answered",
-                        "getprop; cat /etc/os-release; uname -a")
+    kernel = _text(answer.sections.get("kernel")).strip()
+    if kernel.startswith("Linux"):
+        return Fact("linux", kernel.splitlines()[0][:200], "cat /proc/version",
+                    extra={"kernel": parsers.kernel_release(kernel)})
+    return Fact.unknown(_missing_section(answer, "kernel") or "neither getprop, /etc/os-release nor /proc/version "
+                        "answered", "getprop; cat /etc/os-release; cat /proc/version")
 
 
 def _files_found(section: Section | None) -> list[str]:

@@ -65,7 +65,7 @@ def build_script() -> str:
         "strings \"$1\" | grep -i -E \"$2\" | head -n 40; "
         "else M tool grep; grep -a -o -E \"[ -~]{0,80}($2)[ -~]{0,120}\" \"$1\" | head -n 40; fi; }",
         "S id; id 2>&1; E id $?",
-        "S uname; uname -a 2>&1; E uname $?",
+        "S kernel; cat /proc/version 2>&1; E kernel $?",
         "S compatible; cat /proc/device-tree/compatible 2>&1; E compatible $?",
         "S getprop; if command -v getprop >/dev/null 2>&1; then getprop 2>&1 | grep -E "
         "'^\\[ro\\.(board\\.platform|product\\.(model|board|name|device|manufacturer)|hardware|"

@@ -88,7 +88,7 @@ RO_049_SERVER = "rknn_server version: 2.3.2 (1842325 build@2025-03-30T09:54:34)\
 
 def rk1808_answer(dmesg: str = RO_001, server: str = RO_030, runtime: str = RO_031, tool: str = "strings",
                   done: bool = True) -> bytes:
-    raw = (sec("id", "uid=0(root) gid=0(root)") + sec("uname", "Linux RK1808 4.4.194 #1 SMP PREEMPT aarch64")
+    raw = (sec("id", "uid=0(root) gid=0(root)") + sec("kernel", "Linux version 4.4.194 (rk@rk1808) #1 SMP PREEMPT")
            + sec("compatible", RK1808_COMPATIBLE) + sec("getprop", "getprop: not found")
            + sec("os_release", OS_RELEASE) + sec("dmesg", dmesg)
            + sec("modules", "galcore 1105920 0 - Live 0x0000000000000000 (O)\nsysfs /sys/module/galcore")
