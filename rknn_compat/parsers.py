@@ -168,6 +168,11 @@ class _Text:
             if pos > len(text):
                 return
 
+    def lines(self, key: _Key) -> Iterator[tuple[int, str]]:
+        """(start, cleaned line) of each line with a match of ``key``."""
+        for start, _end, raw in self.hits(key):
+            yield start, _clean(raw)
+
     def line_after(self, end: int) -> str:
         """The next line after a line ending at ``end`` ('' at the end or if too long)."""
         text = self.text
@@ -451,8 +456,7 @@ def rknpu_version(text: TextIn) -> Parsed:
     """
     t = _Text(text)
     cands = _Cands()
-    for start, _end, raw in t.hits(_RKNPU_KEY):
-        line = _clean(raw)
+    for start, line in t.lines(_RKNPU_KEY):
         m = _RKNPU_INIT.search(line)
         if m:
             extra: dict = {"source": "drm init"}
@@ -537,8 +541,7 @@ def rknn_server_version(text: TextIn) -> Parsed:
     t = _Text(text)
     cands = _Cands()
     saw_transfer = False
-    for start, _end, raw in t.hits(_SERVER_KEY):
-        line = _clean(raw)
+    for start, line in t.lines(_SERVER_KEY):
         m = _SERVER_NAMED.search(line)
         if m:
             src = "start banner" if "start" in line.lower() else "strings"
@@ -605,8 +608,7 @@ def runtime_version(text: TextIn) -> Parsed:
     """
     t = _Text(text)
     cands = _Cands()
-    for start, _end, raw in t.hits(_RUNTIME_KEY):
-        line = _clean(raw)
+    for start, line in t.lines(_RUNTIME_KEY):
         m = _RUNTIME.search(line)
         if m:
             lib = m.group("lib").lower()
@@ -667,8 +669,7 @@ def sdk_version(text: TextIn) -> dict[str, Parsed]:
     """
     t = _Text(text)
     found: dict[str, _Cands] = {k: _Cands() for k in _SDK_KEYS}
-    for start, _end, raw in t.hits(_SDK_KEY):
-        line = _clean(raw)
+    for start, line in t.lines(_SDK_KEY):
         m = _SDK_LINE.search(line)
         if m:
             key = m.group("key").lower()
@@ -936,8 +937,7 @@ def adb_devices(text: TextIn) -> list[dict]:
     """
     out: dict[str, dict] = {}
     anon: list[dict] = []
-    for _s, _e, raw in _Text(text).hits(_ADB_KEY):
-        line = _clean(raw)
+    for _s, line in _Text(text).lines(_ADB_KEY):
         if not line or line.startswith(("*", "List of devices", "adb ", "error:", "$", "#")):
             continue
         m = _ADB_LINE.match(line)
@@ -995,8 +995,8 @@ def lsusb_rockchip(text: TextIn) -> list[dict]:
     (lower-case hex) and ``name`` (``None`` when lsusb has no usb.ids entry, RO-044).
     """
     out: list[dict] = []
-    for _s, _e, raw in _Text(text).hits(_LSUSB_KEY):
-        m = _LSUSB.search(_clean(raw))
+    for _s, line in _Text(text).lines(_LSUSB_KEY):
+        m = _LSUSB.search(line)
         if not m:
             continue
         name = m.group("name").strip().strip("`").strip() or None
@@ -1052,8 +1052,7 @@ def kernel_release(text: TextIn) -> str | None:
     ``uname -r`` line.  ``None`` when none is present.
     """
     t = _Text(text)
-    for _s, _e, raw in t.hits(_LINUX_KEY):
-        line = _clean(raw)
+    for _s, line in t.lines(_LINUX_KEY):
         m = _PROC_VERSION.search(line) or _UNAME_A.match(line)
         if m:
             return m.group("rel")
