@@ -198,8 +198,21 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
     if platform:
         report.platform["soc"].extra["generation"] = platform.generation
         report.notes += list(platform.notes)
-    if not answer.finished and report.verdict != "incompatible":
-        report.error = result.error or "the board closed the connection before the probe finished"
+    if not answer.finished:
+        why = result.error or "the board closed the connection before the probe finished"
+        _explain_cut(report, why)
+        if report.verdict != "incompatible":
+            report.error = why
+
+
+def _explain_cut(report: BoardReport, why: str) -> None:
+    """Facts lost to a cut-off answer get one remedy about the board, not the manual's commands."""
+    remedy = (f"The board stopped answering before this was read ({why}): check that it is not hung and that "
+              "the link is stable, then retry (a slow board may need a longer --timeout).")
+    for finding in report.findings:
+        fact = report.components.get(finding.component)
+        if finding.status == UNKNOWN and fact is not None and facts.CUT_OFF in (fact.reason or ""):
+            finding.remedy = remedy
 
 
 def _usb_report() -> dict:

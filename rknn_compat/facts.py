@@ -19,6 +19,7 @@ from .probe_script import (
 from .report import Fact
 
 CMD_DMESG = "dmesg | grep -i galcore"
+CUT_OFF = "the board's answer"  # how a reason starts when the fact was lost to a cut-off answer
 CMD_STRINGS_SERVER = "strings {path} | grep build"
 CMD_STRINGS_RUNTIME = "strings {path} | grep version"
 CMD_KO = "strings {path} | grep VERSION"
@@ -41,9 +42,9 @@ def _cmd(template: str, path: str, section: Section) -> str:
 def _missing_section(answer: Answer, name: str) -> str | None:
     sec = answer.sections.get(name)
     if sec is None:
-        return "the board's answer stopped before this check ran"
+        return f"{CUT_OFF} stopped before this check ran"
     if not sec.finished:
-        return "the board's answer was cut off during this check"
+        return f"{CUT_OFF} was cut off during this check"
     return None
 
 
