@@ -386,6 +386,9 @@ def test_stall_returns_within_the_timeout(fleet, cli):
     assert d["platform"]["soc"]["value"] == "RK1808"
     assert d["components"]["rknn_server"]["reason"] == "the board's answer stopped before this check ran"
     assert any("incomplete" in n for n in d["notes"])
+    lost = [f for f in d["findings"] if f["status"] == "unknown"]
+    assert lost and all("stopped answering before this was read (no answer within 2 s)" in f["remedy"]
+                        for f in lost)
     table = cli("--device", fleet["rk1808-stall"].serial, "--timeout", "2")
     assert table.rc == 3 and "verdict: unknown" in table.out and "error: no answer within 2 s" in table.out
 
