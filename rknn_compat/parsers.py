@@ -786,6 +786,15 @@ def _soc_display(token: str) -> str:
     return _SOC_NAMES.get(key, key.upper())
 
 
+def _with_variant(key: str, evidence: str, named: list[tuple[str, str]]) -> tuple[str, str]:
+    """The chip, upgraded to its variant when another entry names it (rk3399 + rk3399pro -> RK3399Pro)."""
+    variant = _VARIANTS.get(key)
+    for k, e in named:
+        if variant and k == variant:
+            return _soc_display(variant), f"{evidence} + {e}"
+    return _soc_display(key), evidence
+
+
 def soc_from_compatible(entries: list[str] | TextIn) -> tuple[str | None, str]:
     """The Rockchip SoC named by device-tree compatible entries.
 
@@ -820,12 +829,7 @@ def soc_from_compatible(entries: list[str] | TextIn) -> tuple[str | None, str]:
         return None, f"not a Rockchip board (device-tree compatible: {shown})"
     exact = [(k, e) for k, e in named if e.lower().split(",", 1)[-1] == k]
     key, evidence = exact[0] if exact else named[0]
-    variant = _VARIANTS.get(key)
-    if variant:
-        for k, e in named:
-            if k == variant:
-                return _soc_display(variant), f"{evidence} + {e}"
-    return _soc_display(key), evidence
+    return _with_variant(key, evidence, named)
 
 
 _GETPROP = re.compile(r"^\s*\[(?P<key>[^\[\]]{1,256})\]\s*:\s*\[(?P<val>.*)\]\s*$")
@@ -891,12 +895,7 @@ def soc_from_props(props: dict[str, str]) -> tuple[str | None, str]:
         )
         return None, "no Rockchip chip named in " + (shown or "ro.board.platform/ro.hardware")
     key, evidence = named[0]
-    variant = _VARIANTS.get(key)
-    if variant:
-        for k, e in named:
-            if k == variant:
-                return _soc_display(variant), f"{evidence} + {e}"
-    return _soc_display(key), evidence
+    return _with_variant(key, evidence, named)
 
 
 # --------------------------------------------------------------------------- adb / lsusb
