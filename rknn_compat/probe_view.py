@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from . import render
+from .check import LABEL
 from .report import BoardReport, InventoryReport
 
-COMPONENT_LABELS = (("npu_driver", "NPU driver (galcore)"), ("rknn_server", "rknn_server"),
-                    ("librknn_runtime", "librknn_runtime"))
+COMPONENT_LABELS = tuple((key, LABEL[key]) for key in ("npu_driver", "rknn_server", "librknn_runtime"))
 
 
 def probe_text(report: BoardReport, fmt: str) -> str:

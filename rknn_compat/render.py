@@ -10,8 +10,6 @@ import csv
 import io
 import json
 
-FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-
 
 def to_json(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
