@@ -45,8 +45,8 @@ def worker(port: str, serials: list[str]) -> None:
     """One inventory in this process; prints one JSON line of figures."""
     os.environ.pop("ANDROID_ADB_SERVER_ADDRESS", None)
     os.environ["ANDROID_ADB_SERVER_PORT"] = port
-    from rknn_compat import matrix
-    from rknn_compat.lab import inventory
+    from rknn_compat import tables as matrix
+    from rknn_compat.lab_inventory import inventory
 
     matrix.load()  # the matrices are loaded and cached before the clock starts in either case
     import adbutils  # noqa: F401  (imported before the baseline, as inventory() would)

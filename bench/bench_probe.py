@@ -280,7 +280,7 @@ def ms(seconds: float) -> str:
 # the methods; each takes (client, serial, transport_id) and returns (shell calls, bytes)
 
 def m_probe(adb, serial, tid):
-    from rknn_compat.board import probe
+    from rknn_compat.board_probe import probe
 
     r = probe(device=serial, toolkit=TOOLKIT, usb=False, adb=adb)
     if r.error:
@@ -289,7 +289,7 @@ def m_probe(adb, serial, tid):
 
 
 def m_transport(adb, serial, tid):
-    from rknn_compat.probe_script import SCRIPT
+    from rknn_compat.read.script import SCRIPT
     from rknn_compat.transport.adb import AdbTransport, DeviceEntry
 
     t = AdbTransport(adb, DeviceEntry(serial, "device", {"transport_id": str(tid)}))
@@ -298,14 +298,14 @@ def m_transport(adb, serial, tid):
 
 
 def m_naive(adb, serial, tid):
-    from rknn_compat.probe_script import SCRIPT
+    from rknn_compat.read.script import SCRIPT
 
     d = adb.device(serial=serial)
     return 1, len(d.shell(SCRIPT).encode())
 
 
 def m_naive_tid(adb, serial, tid):
-    from rknn_compat.probe_script import SCRIPT
+    from rknn_compat.read.script import SCRIPT
 
     d = adb.device(transport_id=tid)
     return 1, len(d.shell(SCRIPT).encode())
@@ -332,7 +332,7 @@ def board_script_alone(runs: int) -> float:
     """The probe script run by the board's shell on a fresh rootfs, here, without adb."""
     import shutil
 
-    from rknn_compat.probe_script import SCRIPT
+    from rknn_compat.read.script import SCRIPT
     from rknn_compat.sim import load_profile
     from rknn_compat.sim import rootfs as rfs
 
@@ -354,7 +354,7 @@ def host_side_alone(adb, serial: str, runs: int) -> float:
     """probe() on a recording of this board's answer: parsing and judging only, no adb."""
     import tempfile
 
-    from rknn_compat.board import probe
+    from rknn_compat.board_probe import probe
 
     with tempfile.TemporaryDirectory(prefix="rknn-bench-") as tmp:
         path = os.path.join(tmp, "answer.json")

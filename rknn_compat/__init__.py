@@ -16,19 +16,19 @@ __all__ = ["probe", "inventory", "load_matrix", "BoardReport", "InventoryReport"
 
 def __getattr__(name):
     if name == "probe":
-        from .board import probe
+        from .board_probe import probe
 
         return probe
     if name == "inventory":
-        from .lab import inventory
+        from .lab_inventory import inventory
 
         return inventory
     if name == "load_matrix":
-        from .matrix import load
+        from .tables import load
 
         return load
     if name in ("BoardReport", "InventoryReport", "Finding", "Fact"):
-        from . import report
+        from . import results
 
-        return getattr(report, name)
+        return getattr(results, name)
     raise AttributeError(f"module 'rknn_compat' has no attribute {name!r}")

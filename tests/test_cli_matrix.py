@@ -328,5 +328,5 @@ def test_matrix_command_does_not_import_adbutils():
     proc = run("matrix", "--toolkit", "1.3.2", python_flags=("-X", "importtime"))
     assert proc.returncode == 0, proc.stderr
     assert "import time:" in proc.stderr  # the check below is not vacuous
-    assert "rknn_compat.matrix" in proc.stderr
+    assert "rknn_compat.tables" in proc.stderr
     assert "adbutils" not in proc.stderr

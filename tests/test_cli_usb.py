@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from rknn_compat.usb import RULE_LINE
+from rknn_compat.host.udev import RULE_LINE
 
 EXIT_FOR_STATUS = {"ok": 0, "no_devices": 0, "no_rule": 1, "no_access": 1, "unknown": 3}
 

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from rknn_compat import host_toolkit as ht
 from rknn_compat.errors import UsageError
+from rknn_compat.host import toolkit as ht
 
 
 def fake_dist(site, dirname, name, version, kind="dist-info"):
@@ -47,13 +47,13 @@ def test_subprocess_finds_toolkit_1x(site):
     fake_dist(site, "rknn_toolkit-1.3.2.dist-info", "rknn-toolkit", "1.3.2")
     info = ht.installed_toolkit(sys.executable)
     assert str(info.version) == "1.3.2" and info.version.base == (1, 3, 2)
-    assert info.distribution == "rknn-toolkit" and info.generation == "1.x"
+    assert info.distribution == "rknn-toolkit" and info.generation == "rknpu1"
     assert info.python == sys.executable
     assert info.python_version == ".".join(map(str, sys.version_info[:3]))
     assert info.reason is None and "rknn-toolkit 1.3.2" in info.evidence
     d = info.to_dict()
     json.dumps(d)
-    assert d["version"] == "1.3.2" and d["found"][0]["generation"] == "1.x"
+    assert d["version"] == "1.3.2" and d["found"][0]["generation"] == "rknpu1"
 
 
 @pytest.mark.parametrize("method", ["scan", "pkg_resources"])
@@ -72,7 +72,7 @@ def test_toolkit2_reported_as_other_generation(site):
     fake_dist(site, "rknn_toolkit2-1.4.0+22dcfef4.dist-info", "rknn-toolkit2",
               "1.4.0+22dcfef4")
     info = ht.installed_toolkit(sys.executable)
-    assert info.distribution == "rknn-toolkit2" and info.generation == "2.x"
+    assert info.distribution == "rknn-toolkit2" and info.generation == "rknpu2"
     assert info.version.base == (1, 4, 0) and info.version.commit == "22dcfef4"
 
 

@@ -147,7 +147,7 @@ def test_jobs_bound_still_reports_every_board(boards, adb_server):
 def test_progress_bar_only_on_a_terminal():
     import io
 
-    from rknn_compat.lab import terminal_progress
+    from rknn_compat.output.progress import terminal_progress
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -25,7 +25,7 @@ from manual_tables import (
 )
 
 from rknn_compat.errors import MatrixError, UsageError
-from rknn_compat.matrix import ENV_VAR, load
+from rknn_compat.tables import ENV_VAR, load
 from rknn_compat.versions import VersionError, parse_version
 
 # later editions (facts 2.1): 1.6.0 -> 11 -> 6, 1.7.0 -> 12 -> 7

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rknn_compat import parsers as P
+from rknn_compat import read as P
+from rknn_compat.transport.adb_devices import adb_devices
 from rknn_compat.versions import parse_version
 
 REAL = Path(__file__).resolve().parents[2] / "shared/reference/real-board-outputs.json"
@@ -138,14 +139,14 @@ def test_real_sdk_version(item):
 @needs_real
 @pytest.mark.parametrize("item", _cases("devices"))
 def test_real_adb_devices(item):
-    got = P.adb_devices(item["text"])
+    got = adb_devices(item["text"])
     assert got == item["expected"]["devices"]
 
 
 @needs_real
 @pytest.mark.parametrize("item", _cases("adb_devices"))
 def test_real_adb_devices_backticks(item):
-    assert P.adb_devices(item["text"]) == item["expected"]["adb_devices"]
+    assert adb_devices(item["text"]) == item["expected"]["adb_devices"]
 
 
 @needs_real
@@ -186,7 +187,7 @@ def test_real_no_false_positives(item):
     if "rknpu_driver_version" not in exp and "configurations" not in exp:
         assert P.rknpu_version(text).version is None
     if not {"devices", "adb_devices"} & set(exp):
-        assert P.adb_devices(text) == []
+        assert adb_devices(text) == []
     if "lsusb_devices" not in exp:
         assert P.lsusb_rockchip(text) == []
     if "api_version" not in exp and "configurations" not in exp:
@@ -609,7 +610,7 @@ def test_adb_devices_long_and_states():
         "192.168.1.20:5555\tdevice\n"
         "\n"
     )
-    got = P.adb_devices(text)
+    got = adb_devices(text)
     assert got[0] == {
         "serial": "TM018083200400203",
         "state": "device",
@@ -636,8 +637,8 @@ def test_adb_devices_prose_and_duplicates():
         "56c0d97c7b4de727\toffline\n"
         "56c0d97c7b4de727\tdevice\n"
     )
-    assert P.adb_devices(text) == [{"serial": "56c0d97c7b4de727", "state": "device"}]
-    assert P.adb_devices("List of devices attached\n\n") == []
+    assert adb_devices(text) == [{"serial": "56c0d97c7b4de727", "state": "device"}]
+    assert adb_devices("List of devices attached\n\n") == []
 
 
 def test_lsusb():
@@ -694,7 +695,7 @@ ALL_PARSERS = [
     P.compatible_list,
     P.soc_from_compatible,
     P.getprop_map,
-    P.adb_devices,
+    adb_devices,
     P.lsusb_rockchip,
     P.os_release,
     P.kernel_release,
@@ -749,7 +750,7 @@ def test_ten_megabytes_random(f, ten_mb_random):
     ],
 )
 def test_ten_megabytes_pathological(blob):
-    for f in (P.galcore_version, P.rknn_server_version, P.sdk_version, P.adb_devices):
+    for f in (P.galcore_version, P.rknn_server_version, P.sdk_version, adb_devices):
         t0 = time.perf_counter()
         f(blob)
         assert time.perf_counter() - t0 < 1.0, f.__name__

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import rknn_compat
-from rknn_compat import probe_script
+from rknn_compat.read import script as probe_script
 from rknn_compat.transport.fixture import FixtureTransport
 
 FAULT_TIMEOUT = 2.0
@@ -494,7 +494,7 @@ def test_offline_not_yet_connected_costs_at_most_the_timeout(adb_server, boards,
     report = api(board.address, toolkit="1.3.2")
     seconds = time.monotonic() - started
     assert report.exit_code == 3
-    assert report.device["state"] in ("offline", "not found"), report.to_dict()
+    assert report.device.state in ("offline", "not found"), report.to_dict()
     assert seconds < FAULT_TIMEOUT + MARGIN, seconds
 
 
@@ -615,7 +615,7 @@ def test_probe_never_changes_a_file_on_the_board(boards, api, cli, tmp_path):
     assert all(len(s) > 50 for s in before.values())
     for b in (plain, no_strings, rotated):
         assert api(b.serial, toolkit="1.3.2").verdict == "compatible"
-        assert api(b.serial).toolkit["matched"] == ["1.3.2"]
+        assert api(b.serial).toolkit.matched == ["1.3.2"]
     # RK3399Pro: the firmware image is pulled (the probe's only pull of a whole file)
     report = api(android.serial, toolkit="1.7.5", timeout=10)
     assert report.components["rknn_server"].extra["pulled_bytes"] > 0

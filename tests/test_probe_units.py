@@ -21,11 +21,13 @@ from pathlib import Path
 import pytest
 
 import rknn_compat
-from rknn_compat import check, facts, firmware
-from rknn_compat import matrix as matrix_mod
+from rknn_compat import judge as check
+from rknn_compat import tables as matrix_mod
 from rknn_compat.errors import UsageError
-from rknn_compat.probe_script import MARK, SCRIPT, split_answer
-from rknn_compat.report import (
+from rknn_compat.read import facts
+from rknn_compat.read import npu_firmware as firmware
+from rknn_compat.read.script import MARK, SCRIPT, split_answer
+from rknn_compat.results import (
     COMPATIBLE,
     INCOMPATIBLE,
     UNKNOWN,
@@ -211,7 +213,7 @@ def test_facts_rk1808_manual_commands():
     assert plat["os"].value == "linux" and "Buildroot" in plat["os"].evidence
     assert plat["model"].value == "RK1808_EVB"
     drv = facts.npu_driver(ans)
-    assert (drv.value, drv.source, drv.extra["driver"]) == ("6.4.3.5.293908", "dmesg | grep -i galcore", "galcore")
+    assert (drv.value, drv.source, drv.driver) == ("6.4.3.5.293908", "dmesg | grep -i galcore", "galcore")
     server = facts.rknn_server(ans)
     assert server.value == "1.4.0" and server.extra["commit"] == "b4a8096"
     assert server.source == "strings /usr/bin/rknn_server | grep build"
@@ -248,7 +250,7 @@ def test_facts_dmesg_not_permitted():
 def test_facts_runtime_not_installed():
     raw = rk1808_answer().replace(files("runtime", {"/usr/lib/librknn_runtime.so": RO_031}), sec("runtime"))
     rt = facts.runtime(split_answer(raw))
-    assert rt.value is None and rt.extra["installed"] is False
+    assert rt.value is None and rt.installed is False
     assert rt.reason.startswith("not installed (not at /usr/lib/librknn_runtime.so")
 
 
@@ -268,17 +270,17 @@ def test_facts_rknpu2_rk3588():
     ans = split_answer(raw)
     assert facts.platform_facts(ans)["soc"].value in ("RK3588", "RK3588S")
     drv = facts.npu_driver(ans)
-    assert drv.extra["driver"] == "rknpu" and drv.value in ("0.9.8", "0.9.3")
+    assert drv.driver == "rknpu" and drv.value in ("0.9.8", "0.9.3")
     assert facts.rknn_server(ans).value == "2.3.2"
     rt = facts.runtime(ans)
-    assert rt.value == "2.3.2" and rt.extra["path"] == "/usr/lib/librknnrt.so"
+    assert rt.value == "2.3.2" and rt.path == "/usr/lib/librknnrt.so"
     assert facts.server_running(ans).value == "not running"
 
 
 def test_facts_rk356x_rknpu_from_dmesg():
     raw = sec("dmesg", RO_067) + sec("modules", "rknpu 0 0 - Live 0x0")
     drv = facts.npu_driver(split_answer(raw))
-    assert (drv.value, drv.extra["driver"]) == ("0.8.5", "rknpu")
+    assert (drv.value, drv.driver) == ("0.8.5", "rknpu")
 
 
 def test_facts_android_getprop():
@@ -315,10 +317,12 @@ def m():
 def comps(driver=None, server=None, runtime=None, **extra) -> dict[str, Fact]:
     def f(v, name):
         if v == "missing":
-            return Fact(None, None, "strings", "not installed", {"installed": False})
+            return Fact(None, None, "strings", "not installed", installed=False)
         if v is None:
             return Fact.unknown(f"{name} unreadable")
-        return Fact(v, f"{name} {v}", "test", extra=extra.get(name, {}))
+        given = extra.get(name, {})
+        typed = {k: v for k, v in given.items() if k in Fact._TYPED}
+        return Fact(v, f"{name} {v}", "test", extra={k: v for k, v in given.items() if k not in typed}, **typed)
     return {"npu_driver": f(driver, "npu_driver"), "rknn_server": f(server, "rknn_server"),
             "librknn_runtime": f(runtime, "librknn_runtime")}
 
@@ -428,8 +432,8 @@ def test_judge_rk3588_without_target(m):
     c = comps("0.9.8", "2.3.2", "2.3.2", npu_driver={"driver": "rknpu"})
     j = check.judge(m, plat("RK3588"), c, RUNNING, None)
     assert j.verdict == COMPATIBLE, j.findings
-    assert j.matched and all(x.startswith("toolkit2 ") for x in j.matched)
-    assert "toolkit2 2.3.2" in j.matched
+    assert j.matched and all(x.startswith("toolkit2-") for x in j.matched)
+    assert "toolkit2-2.3.2" in j.matched
 
 
 def test_judge_mixed_board_without_target(m):
@@ -524,7 +528,7 @@ def test_fixture_with_no_runs_is_unknown_not_a_crash(tmp_path):
 def test_fixture_replays_a_real_recording():
     report = rknn_compat.probe(f"fixture:{RECORDINGS / 'rk1808-linux-1.3.2.json'}", toolkit="1.3.2", usb=False)
     assert report.verdict == COMPATIBLE
-    assert report.device["transport"] == "fixture" and report.device["model"] == "RK1808_EVB"
+    assert report.device.transport == "fixture" and report.device.model == "RK1808_EVB"
     assert [report.components[c].value for c in ("npu_driver", "rknn_server", "librknn_runtime")] == \
         ["6.4.0.227915", "1.3.2", "1.3.2"]
     older = rknn_compat.probe(f"fixture:{RECORDINGS / 'rk1808-linux-1.3.2.json'}", toolkit="1.1.0", usb=False)
@@ -676,7 +680,7 @@ HANG = """
 import gzip, struct, sys
 sys.path.insert(0, {tests!r})
 from test_probe_units import boot_img, newc
-from rknn_compat import firmware
+from rknn_compat.read import npu_firmware as firmware
 print(firmware.npu_files(boot_img(gzip.compress(newc("x", b"", filesize="-0000070")))))
 """
 

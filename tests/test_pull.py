@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rknn_compat import pull
-from rknn_compat.report import Fact
+from rknn_compat.read import fallbacks as pull
+from rknn_compat.results import Fact
 
 BLOB = (b"\x7fELF\x02\x01\x00\x00" + b"\x00\x01" * 50
         + b"1.3.2 (f113d64 build: 2020-04-23 09:35:26)\x00.note.gnu.build-id\x00")
@@ -22,7 +22,7 @@ class Files:
 
 def unknown(tool):
     fact = Fact.unknown("/usr/bin/rknn_server: no version string", "strings /usr/bin/rknn_server | grep build")
-    fact.extra.update({"path": "/usr/bin/rknn_server", "tool": tool})
+    fact.path, fact.tool = "/usr/bin/rknn_server", tool
     return fact
 
 
@@ -36,7 +36,7 @@ def test_pulls_when_grep_found_nothing_and_reads_the_version_here():
 def test_no_pull_when_strings_ran_or_the_version_is_known():
     board = Files({"/usr/bin/rknn_server": BLOB})
     assert pull.component_file(unknown("strings"), "rknn_server", board, 5).value is None
-    known = Fact("1.3.2", "1.3.2 (f113d64 ...)", "strings", extra={"path": "/usr/bin/rknn_server", "tool": "grep"})
+    known = Fact("1.3.2", "1.3.2 (f113d64 ...)", "strings", path="/usr/bin/rknn_server", tool="grep")
     assert pull.component_file(known, "rknn_server", board, 5) is known
     assert board.pulled == []
 

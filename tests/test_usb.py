@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from rknn_compat import usb
 from rknn_compat.errors import DeviceError
+from rknn_compat.host import udev, usb
 
 RULE = 'SUBSYSTEM=="usb", ATTR{idVendor}=="2207", MODE="0666"\n'
 
@@ -57,18 +57,18 @@ def check(tree, **kw):
 
 
 def test_print_rule_matches_toolkit_script():
-    text = usb.print_rule()
-    assert usb.RULE_LINE == 'SUBSYSTEM=="usb", ATTR{idVendor}=="2207", MODE="0666"'
-    assert usb.RULE_LINE in text
+    text = udev.print_rule()
+    assert udev.RULE_LINE == 'SUBSYSTEM=="usb", ATTR{idVendor}=="2207", MODE="0666"'
+    assert udev.RULE_LINE in text
     assert "/etc/udev/rules.d/91-rk1808-ai-cs.rules" in text
     for cmd in ("sudo tee", "udevadm control --reload-rules", "udevadm trigger"):
         assert cmd in text
-    assert usb.RULE_TEXT.strip() == usb.RULE_LINE
+    assert udev.RULE_TEXT.strip() == udev.RULE_LINE
 
 
 def test_the_printed_rule_is_found_by_the_parser(tmp_path):
-    (tmp_path / "91-rk1808-ai-cs.rules").write_text(usb.RULE_TEXT)
-    [m] = usb.find_rules([tmp_path])
+    (tmp_path / "91-rk1808-ai-cs.rules").write_text(udev.RULE_TEXT)
+    [m] = udev.find_rules([tmp_path])
     assert m.grants and m.grants_to == ("all users (MODE 0666)",)
     assert m.line == 1 and m.problem is None
 
@@ -80,13 +80,13 @@ def test_no_rule(tree):
     _, dirs, _, _ = tree
     (dirs[0] / "10-other.rules").write_text('SUBSYSTEM=="usb", ATTR{idVendor}=="18d1", '
                                             'MODE="0666"\n')
-    assert usb.find_rules(dirs) == []
+    assert udev.find_rules(dirs) == []
 
 
 def test_rule_in_etc(tree):
     _, dirs, _, _ = tree
     (dirs[0] / "91-rk1808-ai-cs.rules").write_text(RULE)
-    [m] = usb.find_rules(dirs)
+    [m] = udev.find_rules(dirs)
     assert m.path == str(dirs[0] / "91-rk1808-ai-cs.rules")
     assert m.vendor_pattern == "2207" and m.subsystem == "usb" and m.mode == "0666"
 
@@ -95,7 +95,7 @@ def test_lib_rule_overridden_by_empty_etc_file(tree):
     _, dirs, _, _ = tree
     (dirs[2] / "91-rk1808-ai-cs.rules").write_text(RULE)
     (dirs[0] / "91-rk1808-ai-cs.rules").write_text("")
-    scan = usb.scan_rules(dirs)
+    scan = udev.scan_rules(dirs)
     assert scan.matches == []
     status = {f.path: f.status for f in scan.files}
     assert status[str(dirs[0] / "91-rk1808-ai-cs.rules")] == "masked"
@@ -106,13 +106,13 @@ def test_lib_rule_masked_by_dev_null_symlink(tree):
     _, dirs, _, _ = tree
     (dirs[3] / "91-x.rules").write_text(RULE)
     (dirs[0] / "91-x.rules").symlink_to(os.devnull)
-    assert usb.find_rules(dirs) == []
+    assert udev.find_rules(dirs) == []
 
 
 def test_lib_rule_alone_counts(tree):
     _, dirs, _, _ = tree
     (dirs[2] / "91-rk1808-ai-cs.rules").write_text(RULE)
-    [m] = usb.find_rules(dirs)
+    [m] = udev.find_rules(dirs)
     assert m.grants and "/lib/" in m.path
 
 
@@ -120,33 +120,33 @@ def test_only_rules_suffix(tree):
     _, dirs, _, _ = tree
     (dirs[0] / "91-rk1808-ai-cs.rules.bak").write_text(RULE)
     (dirs[0] / "README").write_text(RULE)
-    assert usb.find_rules(dirs) == []
+    assert udev.find_rules(dirs) == []
 
 
 def test_group_rule(tmp_path):
     (tmp_path / "50-rk.rules").write_text(
         'SUBSYSTEMS=="usb", ATTRS{idVendor}=="2207", MODE="0660", GROUP="plugdev"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert m.grants and m.grants_to == ("members of group plugdev",)
 
 
 def test_group_rule_without_mode_uses_udev_default_0660(tmp_path):
     (tmp_path / "50-rk.rules").write_text('ATTRS{idVendor}=="2207", GROUP="plugdev"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert m.grants_to == ("members of group plugdev",)
 
 
 def test_uaccess_rule(tmp_path):
     (tmp_path / "70-rk.rules").write_text('SUBSYSTEM=="usb", ATTRS{idVendor}=="2207", '
                                           'TAG+="uaccess"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert m.grants and m.uaccess and "local seat" in m.grants_to[0]
     assert m.problem is None
 
 
 def test_uaccess_rule_too_late(tmp_path):
     (tmp_path / "99-rk.rules").write_text('ATTRS{idVendor}=="2207", TAG+="uaccess"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert m.grants and "73-seat-late" in m.problem
 
 
@@ -156,7 +156,7 @@ def test_rkdeveloptool_style_product_rule(tmp_path):
         'ENV{DEVTYPE}!="usb_device", GOTO="end_rules_rk_rockusb"\n'
         'ATTRS{idVendor}=="2207", ATTRS{idProduct}=="330c", MODE="0666", GROUP="users"\n'
         'LABEL="end_rules_rk_rockusb"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert m.line == 3 and m.product_patterns == ("330c",)
     assert m.applies_to("330c") and not m.applies_to("1808")
     assert m.grants_to == ("all users (MODE 0666)", "members of group users")
@@ -164,13 +164,13 @@ def test_rkdeveloptool_style_product_rule(tmp_path):
 
 def test_mode_0664_does_not_grant(tmp_path):
     (tmp_path / "a.rules").write_text('ATTR{idVendor}=="2207", MODE="0664"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert not m.grants and "0664" in m.problem
 
 
 def test_single_equals_is_assignment(tmp_path):
     (tmp_path / "a.rules").write_text('SUBSYSTEM=="usb", ATTR{idVendor}="2207", MODE="0666"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert not m.grants and "'='" in m.problem
 
 
@@ -178,7 +178,7 @@ def test_not_equal_and_other_subsystem(tmp_path):
     (tmp_path / "a.rules").write_text(
         'ATTR{idVendor}!="2207", MODE="0666"\n'
         'SUBSYSTEM=="tty", ATTRS{idVendor}=="2207", MODE="0666"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert m.line == 2 and not m.grants and "tty" in m.problem
 
 
@@ -193,7 +193,7 @@ def test_spaces_comments_continuations_and_globs(tmp_path):
         'ATTRS{idVendor}=="18d1|2207", MODE="0666"\n'
         'ATTRS{idVendor}=="22*", ATTRS{idProduct}=="18*", MODE="0666"\n'
         'ATTRS{idVendor}=="2208", MODE="0666"\n')
-    ms = usb.find_rules([tmp_path])
+    ms = udev.find_rules([tmp_path])
     assert [(m.line, m.vendor_pattern) for m in ms] == [
         (4, "220[0-9]"), (7, "18d1|2207"), (8, "22*")]
     assert all(m.grants for m in ms)
@@ -202,7 +202,7 @@ def test_spaces_comments_continuations_and_globs(tmp_path):
 
 def test_legacy_sysfs_key(tmp_path):
     (tmp_path / "a.rules").write_text('SUBSYSTEM=="usb", SYSFS{idVendor}=="2207", MODE="0666"\n')
-    [m] = usb.find_rules([tmp_path])
+    [m] = udev.find_rules([tmp_path])
     assert not m.grants and "SYSFS" in m.problem
 
 
@@ -216,8 +216,8 @@ def test_hostile_files(tmp_path):
     (tmp_path / "05-unclosed.rules").write_text('ATTR{idVendor}=="2207", MODE="0666\\')
     (tmp_path / "91-good.rules").write_text(RULE)
     big = tmp_path / "92-big.rules"
-    big.write_bytes(b"#" * (usb.MAX_RULES_BYTES + 10) + b"\n" + RULE.encode())
-    scan = usb.scan_rules([tmp_path])
+    big.write_bytes(b"#" * (udev.MAX_RULES_BYTES + 10) + b"\n" + RULE.encode())
+    scan = udev.scan_rules([tmp_path])
     assert [m.path for m in scan.granting] == [str(tmp_path / "91-good.rules")]
     status = {os.path.basename(f.path): f.status for f in scan.files}
     assert status["03-dir.rules"] == "unreadable"
@@ -233,12 +233,12 @@ def test_unreadable_file_as_normal_user(tmp_path):
     f = tmp_path / "91-x.rules"
     f.write_text(RULE)
     f.chmod(0)
-    scan = usb.scan_rules([tmp_path])
+    scan = udev.scan_rules([tmp_path])
     assert scan.files[0].status == "unreadable"
 
 
 def test_missing_rules_dirs_are_fine(tmp_path):
-    assert usb.scan_rules([tmp_path / "nope"]).files == []
+    assert udev.scan_rules([tmp_path / "nope"]).files == []
 
 
 # ------------------------------------------------------------------ devices
@@ -281,7 +281,7 @@ def test_unreadable_sysfs_raises_device_error(tmp_path):
 def test_status_no_devices_without_rule(tree):
     r = check(tree)
     assert r.status == "no_devices" and not r.rule_installed
-    assert usb.RULE_SCRIPT in r.remedy and "NTB" in r.remedy
+    assert udev.RULE_SCRIPT in r.remedy and "NTB" in r.remedy
     json.dumps(r.to_dict())
 
 

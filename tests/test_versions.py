@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rknn_compat.errors import EXIT_USAGE, UsageError
+from rknn_compat.errors import ExitCode, UsageError
 from rknn_compat.versions import Version, VersionError, VersionSpec, parse_spec, parse_version
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -218,7 +218,7 @@ def test_hostile_text_raises_version_error_naming_it(text):
         parse_version(text)
     err = info.value
     assert isinstance(err, UsageError)
-    assert err.exit_code == EXIT_USAGE
+    assert err.exit_code == ExitCode.USAGE
     assert "not a version" in str(err)
     assert repr(text)[:40] in str(err)
 

@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 
-from rknn_compat.errors import EXIT_USAGE, RknnCompatError
+from rknn_compat.errors import ExitCode, RknnCompatError
 from rknn_compat.sim import SimulatedBoards, list_profiles
 from rknn_compat.sim.rootfs import SimSetupError
 
@@ -19,7 +19,7 @@ def simulate_command(profiles: list[str], port: int | None, list_only: bool) -> 
         return 0
     if not profiles:
         print("rknn-compat: error: name at least one profile (see --list)", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     stop = threading.Event()
 
     def _handler(signum, frame):  # noqa: ARG001
@@ -39,7 +39,7 @@ def simulate_command(profiles: list[str], port: int | None, list_only: bool) -> 
         return 0
     except (RknnCompatError, SimSetupError, ValueError, OSError) as e:
         print(f"rknn-compat: error: {e}", file=sys.stderr)
-        return getattr(e, "exit_code", EXIT_USAGE)
+        return getattr(e, "exit_code", ExitCode.USAGE)
     finally:
         for s, h in old.items():
             signal.signal(s, h)

@@ -58,7 +58,7 @@ def list_devices(adb) -> list[DeviceEntry]:
     """
     import adbutils
 
-    from ..parsers import adb_devices
+    from .adb_devices import adb_devices
 
     conn = None
     try:

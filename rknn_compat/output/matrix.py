@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from . import render
-from .matrix import COMPONENTS, Release
+from ..tables import COMPONENT_LABELS, COMPONENTS, Release
+from ..tables.model import LookUp
+from . import formats
 
 COMPONENT_COLUMNS = [
     ("toolkit", "toolkit"),
     ("generation", "gen"),
     ("rknn_server", "rknn_server"),
-    ("npu_driver", "NPU driver (galcore)"),
+    ("npu_driver", COMPONENT_LABELS["npu_driver"]),
     ("librknn_runtime", "librknn_runtime"),
 ]
 FRAMEWORK_COLUMNS = [
@@ -42,17 +43,17 @@ def releases_text(releases: list[Release], fmt: str, query: dict | None = None) 
     if fmt == "json":
         data: dict = {"releases": [r.to_dict() for r in releases]}
         if query is not None:
-            data = {"query": query, "toolkits": [_label(r) for r in releases], **data}
-        return render.to_json(data) + "\n"
+            data = {"query": query, "toolkits": [r.label for r in releases], **data}
+        return formats.to_json(data) + "\n"
     if fmt == "jsonl":
-        return render.to_jsonl([r.to_dict() for r in releases])
+        return formats.to_jsonl([r.to_dict() for r in releases])
     rows = [flat_row(r) for r in releases]
     if fmt == "csv":
-        return render.rows_text(rows, COMPONENT_COLUMNS + FRAMEWORK_COLUMNS + [("source", "source")], fmt)
+        return formats.rows_text(rows, COMPONENT_COLUMNS + FRAMEWORK_COLUMNS + [("source", "source")], fmt)
     return (
-        render.rows_text(rows, COMPONENT_COLUMNS, fmt)
+        formats.rows_text(rows, COMPONENT_COLUMNS, fmt)
         + "\n"
-        + render.rows_text(rows, [("toolkit", "toolkit"), ("generation", "gen")] + FRAMEWORK_COLUMNS, fmt)
+        + formats.rows_text(rows, [("toolkit", "toolkit"), ("generation", "gen")] + FRAMEWORK_COLUMNS, fmt)
     )
 
 
@@ -61,8 +62,7 @@ def release_text(rel: Release, fmt: str) -> str:
     if fmt in ("json", "jsonl", "csv"):
         return releases_text([rel], fmt)
     row = flat_row(rel)
-    product = "RKNN Toolkit" if rel.generation == "rknpu1" else "RKNN-Toolkit2"
-    pairs = [("release", f"{product} {rel.toolkit}")]
+    pairs = [("release", f"{rel.product} {rel.toolkit}")]
     pairs += [(header, row[key]) for key, header in COMPONENT_COLUMNS[2:]]
     for comp in COMPONENTS:
         req = rel.components[comp]
@@ -71,9 +71,11 @@ def release_text(rel: Release, fmt: str) -> str:
     pairs += [(header, row[key]) for key, header in FRAMEWORK_COLUMNS if row.get(key)]
     pairs += [(f"source ({what})", str(cite)) for what, cite in rel.cites.items()]
     pairs += [("note", n) for n in rel.notes]
-    return render.pairs_text(pairs, fmt)
+    return formats.pairs_text(pairs, fmt)
 
 
-def _label(rel: Release) -> str:
-    return str(rel.toolkit) if rel.generation == "rknpu1" else f"toolkit2-{rel.toolkit}"
-
+def lookup_text(result: LookUp, fmt: str) -> str:
+    """A reverse look-up; with no release found, the text formats show nothing (stderr says why)."""
+    if not result.releases and fmt not in ("json", "jsonl", "csv"):
+        return ""
+    return releases_text(result.releases, fmt, query=result.query)

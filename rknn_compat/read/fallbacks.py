@@ -7,29 +7,29 @@ live in the compressed NPU firmware image.  Everything else is read on the board
 
 from __future__ import annotations
 
-from . import parsers
-from .firmware import npu_files, printable_strings
-from .report import Fact
+from ..results import Fact
+from .drivers import galcore_version
+from .npu_firmware import npu_files, printable_strings
+from .userspace import rknn_server_version, runtime_version
 
 FIRMWARE_LIMIT = 64 * 1024 * 1024
 
-PARSERS = {"rknn_server": parsers.rknn_server_version, "librknn_runtime": parsers.runtime_version,
-           "npu_driver": parsers.galcore_version}
+PARSERS = {"rknn_server": rknn_server_version, "librknn_runtime": runtime_version,
+           "npu_driver": galcore_version}
 FIRMWARE_FILES = {"rknn_server": "rknn_server", "librknn_runtime": "librknn_runtime.so",
                   "npu_driver": "galcore.ko"}
 
 
 def component_file(fact: Fact, component: str, transport, timeout: float) -> Fact:
     """A present file whose version the board could not print: pull it, search it here."""
-    path = fact.extra.get("path")
-    if fact.value or not path or fact.extra.get("tool") != "grep":
+    path = fact.path
+    if fact.value or not path or fact.tool != "grep":
         return fact
     data = transport.read_file(path, timeout)
     parsed = PARSERS[component](printable_strings(data)) if data else None
     if not parsed or not parsed.version:
         return fact
-    return Fact(str(parsed.version), parsed.evidence, f"adb pull {path} (searched on the host)",
-                extra={"path": path, "pulled_bytes": len(data)})
+    return Fact.read(parsed, f"adb pull {path} (searched on the host)", {"pulled_bytes": len(data)}, path=path)
 
 
 def npu_firmware(components: dict[str, Fact], image_path: str, transport, timeout: float) -> dict[str, Fact]:
@@ -42,11 +42,9 @@ def npu_firmware(components: dict[str, Fact], image_path: str, transport, timeou
             continue
         parsed = PARSERS[comp](files[name]) if name in files else None
         if parsed and parsed.version:
-            out[comp] = Fact(str(parsed.version), parsed.evidence,
-                             f"adb pull {image_path}; unpack the ramdisk; strings {name}",
-                             extra={"location": "npu_firmware",
-                                    "note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
-                                    "pulled_bytes": len(data)})
+            out[comp] = Fact.read(parsed, f"adb pull {image_path}; unpack the ramdisk; strings {name}",
+                                  {"note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
+                                   "pulled_bytes": len(data)}, location="npu_firmware")
             continue
         why = ("could not pull it" if data is None else
                f"{name} not found in it" if name not in files else f"{name} has no version string")

@@ -1,36 +1,23 @@
 """`rknn-compat probe`: read one board over a transport and judge it.
 
-One shell round trip gathers every fact (probe_script); facts.py reads them;
-check.py judges them.  This module only wires those together, picks the device and
+One shell round trip gathers every fact (read.script); read.facts reads them;
+judge judges them.  This module only wires those together, picks the device and
 the target toolkit, and turns every way a board can fail into a report with a
 reason — a dead board costs at most the timeout and never a traceback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
-from . import check, facts, pull
-from . import matrix as matrix_mod
+from . import judge, remedies, tables
 from .errors import DeviceError, RknnCompatError, UsageError
-from .probe_script import SCRIPT, split_answer
-from .report import UNKNOWN, BoardReport, Finding
+from .read import facts, fallbacks
+from .read.script import SCRIPT, split_answer
+from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Finding, ToolkitTarget
 
 DEFAULT_TIMEOUT = 15.0
-
-# adb state -> what to do (manual 1.7.2 step 2: `adb devices` must list the board)
-STATE_REMEDY = {
-    "unauthorized": "The board has not accepted this host's adb key: confirm the prompt on the board, or "
-                    "add ~/.android/adbkey.pub to the board's adb_keys, then `adb kill-server`.",
-    "offline": "The board is listed but not answering: replug the USB cable or reboot the board; for a "
-               "network board `adb disconnect SERIAL && adb connect SERIAL`; check that adbd runs.",
-    "no permissions": "This user may not open the USB device: install the udev rule "
-                      "(`rknn-compat usb --print-rule`, or update_rk1808_usb_rule.sh), then replug.",
-    "not found": "adb does not list this board: check the cable and the serial (`adb devices`); an RK1808 in "
-                 "NTB mode (2207:1808) is not an adb device; for a network board `adb connect HOST:PORT`. If "
-                 "the toolkit says 'not connected' while `adb devices` lists the board, two adb versions are "
-                 "fighting over one server: use one adb.",
-}
 
 
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
@@ -47,32 +34,32 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     """
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
-    matrix = matrix_mod.load(matrices)
+    matrix = tables.load(matrices)
     target, toolkit_info = resolved or resolve_target(matrix, toolkit, toolkit2, python)
-    report = BoardReport(device={"serial": device, "state": None, "transport": None}, toolkit=dict(toolkit_info))
+    report = BoardReport(device=DeviceInfo(device), toolkit=dataclasses.replace(toolkit_info))
     started = time.monotonic()
     try:
         if transport is None:
             transport, entry = _open(device, timeout, adb, entry)
-        report.device = _device_dict(transport, entry)
+        report.device = _device_info(transport, entry)
         if entry is not None and entry.state != "device":
-            return _unreachable(report, entry.state, STATE_REMEDY.get(entry.state, f"adb state is {entry.state}"))
+            return _unreachable(report, entry.state, remedies.adb_state(entry.state))
         if record:
             from .transport.fixture import RecordingTransport
 
-            transport = RecordingTransport(transport, report.device)
+            transport = RecordingTransport(transport, report.device.to_dict())
         _read_board(report, transport, timeout, matrix, target)
     except _NotFound as exc:
-        return _unreachable(report, "not found", f"{exc} {STATE_REMEDY['not found']}")
+        return _unreachable(report, "not found", f"{exc} {remedies.adb_state('not found')}")
     except DeviceError as exc:
         report.error = str(exc)
         report.verdict = UNKNOWN
     finally:
-        report.device["seconds"] = round(time.monotonic() - started, 3)
+        report.device.seconds = round(time.monotonic() - started, 3)
         if record and transport is not None and hasattr(transport, "save"):
             transport.save(record)
-    if usb and report.device.get("transport") == "adb":
-        report.connection["usb"] = _usb_report()
+    if usb and report.device.transport == "adb":
+        report.connection.usb = _usb_report()
     return report
 
 
@@ -80,28 +67,26 @@ class _NotFound(DeviceError):
     pass
 
 
-def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, dict]:
+def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTarget]:
+    """The release to judge against: --toolkit/--toolkit2, else the toolkit installed on the host."""
     if toolkit and toolkit2:
         raise UsageError("give --toolkit or --toolkit2, not both")
     if toolkit or toolkit2:
         gen = "rknpu1" if toolkit else "rknpu2"
         rel = matrix.release(toolkit or toolkit2, gen)
-        return rel, {"version": str(rel.toolkit), "generation": gen,
-                     "source": "--toolkit" if toolkit else "--toolkit2"}
-    from .host_toolkit import installed_toolkit
+        return rel, ToolkitTarget(str(rel.toolkit), gen, "--toolkit" if toolkit else "--toolkit2")
+    from .host.toolkit import installed_toolkit
 
     info = installed_toolkit(python)
     where = f"installed in {info.python}"
     if info.version is None:
-        return None, {"version": None, "generation": None, "source": None,
-                      "reason": info.reason or f"no rknn-toolkit {where}"}
-    gen = "rknpu2" if info.generation == "2.x" else "rknpu1"
+        return None, ToolkitTarget(reason=info.reason or f"no rknn-toolkit {where}")
     try:
-        rel = matrix.release(info.version, gen)
+        rel = matrix.release(info.version, info.generation)
     except RknnCompatError as exc:
-        return None, {"version": str(info.version), "generation": gen, "source": where,
-                      "reason": f"{info.distribution} {info.version} {where}: {exc}"}
-    return rel, {"version": str(rel.toolkit), "generation": gen, "source": f"{info.distribution} {where}"}
+        return None, ToolkitTarget(str(info.version), info.generation, where,
+                                   f"{info.distribution} {info.version} {where}: {exc}")
+    return rel, ToolkitTarget(str(rel.toolkit), info.generation, f"{info.distribution} {where}")
 
 
 def _open(device: str | None, timeout: float, adb, entry):
@@ -143,55 +128,55 @@ def _find_entry(adb, adb_mod, device: str | None, timeout: float):
     raise _NotFound(f"device '{device}' not found.")
 
 
-def _device_dict(transport, entry) -> dict:
-    out = {"serial": transport.serial, "state": entry.state if entry else "device",
-           "transport": transport.kind}
+def _device_info(transport, entry) -> DeviceInfo:
+    out = DeviceInfo(transport.serial, entry.state if entry else "device", transport.kind)
     if entry is not None:
-        out.update({k: entry.tags.get(k) for k in ("model", "product", "device") if entry.tags.get(k)})
-        if entry.transport_id:
-            out["transport_id"] = entry.transport_id
-    elif getattr(transport, "device", None):
-        out.update({k: v for k, v in transport.device.items() if k in ("model", "product", "device", "state")})
+        out.model, out.product, out.device = (entry.tags.get(k) or None for k in ("model", "product", "device"))
+        out.transport_id = entry.transport_id or None
+    elif getattr(transport, "device", None):  # a recording: what the recorded board said of itself
+        for key in ("model", "product", "device", "state"):
+            if key in transport.device:
+                setattr(out, key, transport.device[key])
     return out
 
 
 def _unreachable(report: BoardReport, state: str, remedy: str) -> BoardReport:
-    report.device["state"] = state
-    report.connection["adb_state"] = state
+    report.device.state = state
+    report.connection.adb_state = state
     report.findings.append(Finding("connection", UNKNOWN, "device", state, remedy))
-    report.error = f"board {report.device.get('serial')} is {state}"
+    report.error = f"board {report.device.serial} is {state}"
     report.verdict = UNKNOWN
     return report
 
 
 def _read_board(report: BoardReport, transport, timeout: float, matrix, target) -> None:
     result = transport.run(SCRIPT, timeout)
-    report.device["round_trips"] = 1
-    report.device["bytes"] = len(result.stdout)
+    report.device.round_trips = 1
+    report.device.bytes = len(result.stdout)
     answer = split_answer(result.stdout)
-    report.connection["adb_state"] = report.device.get("state")
+    report.connection.adb_state = report.device.state
     if not answer.sections:
         raise DeviceError(f"the board did not answer the probe: {result.error or 'no output'}")
     if not answer.finished:
         report.notes.append(f"the board's answer was incomplete ({result.error or 'connection closed early'}); "
                             "facts after the cut are unknown")
-    report.platform = facts.platform_facts(answer, report.device.get("model"))
+    report.platform = facts.platform_facts(answer, report.device.model)
     components = {
         "npu_driver": facts.npu_driver(answer),
         "rknn_server": facts.rknn_server(answer),
         "librknn_runtime": facts.runtime(answer),
     }
     for name in ("rknn_server", "librknn_runtime"):
-        components[name] = pull.component_file(components[name], name, transport, timeout)
+        components[name] = fallbacks.component_file(components[name], name, transport, timeout)
     images = facts.firmware_images(answer)
     if images and not all(f.value for f in components.values()):
-        components = pull.npu_firmware(components, images[0], transport, timeout)
+        components = fallbacks.npu_firmware(components, images[0], transport, timeout)
     report.components = components
     running = facts.server_running(answer)
-    report.connection["rknn_server_process"] = running.to_dict()
-    judgement = check.judge(matrix, report.platform, components, running, target)
+    report.connection.rknn_server_process = running.to_dict()
+    judgement = judge.judge(matrix, report.platform, components, running, target)
     report.findings += judgement.findings
-    report.toolkit["matched"] = judgement.matched
+    report.toolkit.matched = judgement.matched
     report.notes += judgement.notes
     report.verdict = judgement.verdict
     platform = matrix.platform(report.platform["soc"].value)
@@ -201,22 +186,20 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
     if not answer.finished:
         why = result.error or "the board closed the connection before the probe finished"
         _explain_cut(report, why)
-        if report.verdict != "incompatible":
+        if report.verdict != INCOMPATIBLE:
             report.error = why
 
 
 def _explain_cut(report: BoardReport, why: str) -> None:
     """Facts lost to a cut-off answer get one remedy about the board, not the manual's commands."""
-    remedy = (f"The board stopped answering before this was read ({why}): check that it is not hung and that "
-              "the link is stable, then retry (a slow board may need a longer --timeout).")
     for finding in report.findings:
         fact = report.components.get(finding.component)
-        if finding.status == UNKNOWN and fact is not None and facts.CUT_OFF in (fact.reason or ""):
-            finding.remedy = remedy
+        if finding.status == UNKNOWN and fact is not None and fact.lost_to_cut:
+            finding.remedy = remedies.cut_off(why)
 
 
 def _usb_report() -> dict:
-    from . import usb
+    from .host import usb
 
     try:
         full = usb.check_usb_access().to_dict()

@@ -1,17 +1,14 @@
 """Which RKNN Toolkit is installed on the host, here or in another interpreter.
 
-RKNN Toolkit 1.x wheels exist for Python 3.5-3.8 only (rknn-version-facts.md
-§2.2), so the toolkit usually lives in an old virtualenv while rknn-compat runs
-on Python >= 3.9.  ``installed_toolkit(python=PATH)`` therefore runs PATH with a
-small probe (:data:`PROBE`) that is valid Python 3.5 (no f-strings, no
-``importlib.metadata`` before 3.8: falls back to ``pkg_resources``, then to a
-scan of ``sys.path`` for ``*.dist-info`` / ``*.egg-info``).  The probe reads
-package metadata only; it never imports ``rknn`` (which pulls in TensorFlow).
+RKNN Toolkit 1.x wheels exist for Python 3.5-3.8 only (PyPI and the toolkit's
+release packages), so the toolkit usually lives in an old virtualenv while rknn-compat
+runs on Python >= 3.9.  ``installed_toolkit(python=PATH)`` therefore runs PATH with
+:mod:`.toolkit_probe`, a small Python-3.5 program that reads package metadata only.
 
 Distributions recognised (names compared after PEP 503 normalisation, so
-``rknn_toolkit`` == ``rknn-toolkit``): ``rknn-toolkit`` (1.x), ``rknn-toolkit2``
-(2.x, a different generation), ``rknn-toolkit-lite`` (1.x) and
-``rknn-toolkit-lite2`` (2.x).  When several are installed the first of that
+``rknn_toolkit`` == ``rknn-toolkit``): ``rknn-toolkit`` (RKNPU1), ``rknn-toolkit2``
+(RKNPU2), ``rknn-toolkit-lite`` (RKNPU1) and
+``rknn-toolkit-lite2`` (RKNPU2).  When several are installed the first of that
 order is reported and all of them are listed in ``found``.
 """
 
@@ -26,120 +23,29 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from .errors import UsageError
-from .versions import Version, VersionError, parse_version
+from ..errors import UsageError
+from ..versions import Version, VersionError, parse_version
+from . import toolkit_probe
 
 # name -> generation; the order is the preference when several are installed
 DISTRIBUTIONS: dict[str, str] = {
-    "rknn-toolkit": "1.x",
-    "rknn-toolkit2": "2.x",
-    "rknn-toolkit-lite": "1.x",
-    "rknn-toolkit-lite2": "2.x",
+    "rknn-toolkit": "rknpu1",
+    "rknn-toolkit2": "rknpu2",
+    "rknn-toolkit-lite": "rknpu1",
+    "rknn-toolkit-lite2": "rknpu2",
 }
 
 _MARKER = "RKNN_COMPAT_PROBE "
-
-# Runs inside the user's interpreter: Python 3.5+ syntax only (checked by a test
-# with ast.parse(feature_version=(3, 5))).  RKNN_COMPAT_PROBE_METHOD forces a
-# method ("importlib", "pkg_resources", "scan"); used by the tests.
-PROBE = r'''
-import json, os, re, sys
-
-WANT = ("rknn-toolkit", "rknn-toolkit2", "rknn-toolkit-lite", "rknn-toolkit-lite2")
-
-
-def norm(name):
-    return re.sub(r"[-_.]+", "-", name or "").lower()
-
-
-def by_importlib():
-    from importlib import metadata
-    out = []
-    for dist in metadata.distributions():
-        try:
-            name = dist.metadata["Name"]
-            version = dist.version
-        except Exception:
-            continue
-        if norm(name) in WANT:
-            where = getattr(dist, "_path", None)
-            out.append([name, version, str(where) if where is not None else None])
-    return out
-
-
-def by_pkg_resources():
-    import pkg_resources
-    out = []
-    for dist in pkg_resources.working_set:
-        if norm(dist.project_name) in WANT:
-            out.append([dist.project_name, dist.version, dist.location])
-    return out
-
-
-def meta_version(path):
-    for fname in ("METADATA", "PKG-INFO"):
-        try:
-            with open(os.path.join(path, fname), "rb") as fh:
-                for raw in fh.read(65536).decode("utf-8", "replace").splitlines():
-                    if raw.startswith("Version:"):
-                        return raw.split(":", 1)[1].strip()
-                    if not raw.strip():
-                        break
-        except (IOError, OSError):
-            pass
-    return None
-
-
-def by_scan():
-    out = []
-    for entry in sys.path:
-        try:
-            names = sorted(os.listdir(entry or "."))
-        except (IOError, OSError):
-            continue
-        for fname in names:
-            m = re.match(r"^(.+?)-([^-]+?)(?:-py\d.*)?\.(dist-info|egg-info)$", fname)
-            if not m or norm(m.group(1)) not in WANT:
-                continue
-            full = os.path.join(entry or ".", fname)
-            out.append([m.group(1), meta_version(full) or m.group(2), full])
-    return out
-
-
-def main():
-    forced = os.environ.get("RKNN_COMPAT_PROBE_METHOD")
-    methods = [("importlib.metadata", by_importlib), ("pkg_resources", by_pkg_resources),
-               ("sys.path scan", by_scan)]
-    if forced:
-        methods = [m for m in methods if forced in m[0]]
-    found, used, errors = [], None, []
-    for label, fn in methods:
-        try:
-            found = fn()
-        except Exception as e:
-            errors.append("%s: %s" % (label, e.__class__.__name__))
-            continue
-        used = label
-        break
-    print("RKNN_COMPAT_PROBE " + json.dumps({
-        "executable": sys.executable,
-        "python_version": "%d.%d.%d" % tuple(sys.version_info[:3]),
-        "method": used,
-        "errors": errors,
-        "found": found,
-    }))
-
-
-main()
-'''
+PROBE = Path(toolkit_probe.__file__).read_text(encoding="utf-8")  # run with -c: no sys.path[0] of ours
 
 
 @dataclass(frozen=True)
 class FoundDistribution:
     name: str  # as the metadata spells it
     version: str  # raw version string
-    generation: str  # "1.x" / "2.x"
+    generation: str  # rknpu1 / rknpu2 (tables.GENERATIONS)
     location: str | None = None
 
     def to_dict(self) -> dict:
@@ -151,7 +57,7 @@ class FoundDistribution:
 class ToolkitInfo:
     version: Version | None
     distribution: str | None  # normalised: "rknn-toolkit", "rknn-toolkit2", ...
-    generation: str | None  # "1.x" / "2.x"
+    generation: str | None  # rknpu1 / rknpu2
     python: str  # the interpreter looked at
     python_version: str | None
     evidence: str
@@ -170,10 +76,6 @@ class ToolkitInfo:
             "reason": self.reason,
             "found": [f.to_dict() for f in self.found],
         }
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name or "").lower()
 
 
 _LOCAL = re.compile(
@@ -202,8 +104,8 @@ def _choose(found: list[FoundDistribution], python: str, python_version: str | N
                            evidence=f"{how} in {python}: no rknn distribution",
                            reason=f"no rknn-toolkit distribution in {python}")
     order = list(DISTRIBUTIONS)
-    best = min(found, key=lambda f: order.index(_norm(f.name)))
-    dist = _norm(best.name)
+    best = min(found, key=lambda f: order.index(toolkit_probe.norm(f.name)))
+    dist = toolkit_probe.norm(best.name)
     evidence = f"{how} in {python}: {best.name} {best.version}"
     if best.location:
         evidence += f" at {best.location}"
@@ -227,7 +129,7 @@ def _found_from(rows: list) -> list[FoundDistribution]:
         name, version, location = (list(row) + [None, None, None])[:3]
         if not isinstance(name, str) or not isinstance(version, str):
             continue
-        key = _norm(name)
+        key = toolkit_probe.norm(name)
         if key not in DISTRIBUTIONS or key in seen:  # first on sys.path wins, like import
             continue
         seen.add(key)
@@ -237,18 +139,7 @@ def _found_from(rows: list) -> list[FoundDistribution]:
 
 
 def _current() -> ToolkitInfo:
-    from importlib import metadata
-
-    rows = []
-    for dist in metadata.distributions():
-        try:
-            name, version = dist.metadata["Name"], dist.version
-        except Exception:  # broken metadata of an unrelated package
-            continue
-        if _norm(name) in DISTRIBUTIONS:
-            where = getattr(dist, "_path", None)
-            rows.append([name, version, str(where) if where is not None else None])
-    return _choose(_found_from(rows), sys.executable, platform.python_version(),
+    return _choose(_found_from(toolkit_probe.by_importlib()), sys.executable, platform.python_version(),
                    "importlib.metadata")
 
 

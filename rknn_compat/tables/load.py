@@ -1,19 +1,33 @@
-"""The version matrices: load the TOML in ``matrices/``, validate it, answer queries.
+"""Find ``matrices/``, read its TOML safely, validate every row, build the :class:`Matrix`.
 
 Data lives in files so a user can read, cite and override it (``--matrices DIR`` or
-``RKNN_COMPAT_MATRICES``); this module only knows the *shape* of the tables.  A file
-that does not fit that shape fails with file, row and reason, never a traceback.
+``RKNN_COMPAT_MATRICES``); this module is the only code that finds those files. A file that
+does not fit its shape fails with file, row and reason (:class:`MatrixError`, exit 2), never
+a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import MatrixError, UsageError
-from .versions import Version, VersionError, VersionSpec, parse_spec, parse_version
+from ..errors import MatrixError
+from ..versions import Version, VersionError, VersionSpec, parse_spec, parse_version
+from .model import (
+    COMPONENTS,
+    FRAMEWORKS,
+    GENERATIONS,
+    Cite,
+    Matrix,
+    OnnxRow,
+    Platform,
+    PrecompileRule,
+    Release,
+    Requirement,
+    Source,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,169 +35,12 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 ENV_VAR = "RKNN_COMPAT_MATRICES"
-COMPONENTS = ("rknn_server", "npu_driver", "librknn_runtime")
-FRAMEWORKS = ("tensorflow", "tflite", "caffe", "onnx", "darknet", "pytorch", "mxnet", "keras")
 REQUIRED_FILES = ("sources.toml", "components.toml", "frameworks.toml", "onnx.toml")
-
-
-@dataclass(frozen=True)
-class Source:
-    id: str
-    title: str
-    edition: str
-    location: str
-
-
-@dataclass(frozen=True)
-class Cite:
-    """Where a row comes from: a document of sources.toml and its section."""
-
-    source: Source
-    section: str
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.source.id,
-            "document": self.source.title,
-            "edition": self.source.edition,
-            "section": self.section,
-            "location": self.source.location,
-        }
-
-    def __str__(self) -> str:
-        return f"{self.source.title}, edition {self.source.edition}, section {self.section}"
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """What a release needs of one board component."""
-
-    accepts: VersionSpec | None = None
-    minimum: Version | None = None
-    library: str | None = None
-
-    def admits(self, found: Version) -> bool:
-        if self.accepts is not None:
-            return self.accepts.accepts(found)
-        return self.minimum is not None and found.sort_key() >= self.minimum.sort_key()
-
-    def describe(self) -> str:
-        if self.accepts is not None:
-            return str(self.accepts)
-        return f">={self.minimum}"
-
-    def to_dict(self) -> dict:
-        return {
-            "accepts": self.accepts.normalised() if self.accepts else [],
-            "printed": self.accepts.printed if self.accepts else None,
-            "minimum": str(self.minimum) if self.minimum else None,
-            "library": self.library,
-        }
-
-
-@dataclass(frozen=True)
-class Release:
-    """One toolkit release: what it needs on the board and what it converts from."""
-
-    toolkit: Version
-    generation: str  # "rknpu1" (RKNN Toolkit 1.x) or "rknpu2" (RKNN-Toolkit2)
-    components: dict[str, Requirement]
-    frameworks: dict[str, str]
-    onnx: OnnxRow | None
-    cites: dict[str, Cite]
-    notes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        frameworks: dict = dict(self.frameworks)
-        if "onnx" in frameworks:
-            frameworks["onnx"] = {
-                "release": self.frameworks["onnx"],
-                "opset": self.onnx.opset if self.onnx else None,
-                "ir": self.onnx.ir if self.onnx else None,
-            }
-        return {
-            "toolkit": str(self.toolkit),
-            "generation": self.generation,
-            "components": {k: v.to_dict() for k, v in self.components.items()},
-            "frameworks": frameworks,
-            "notes": list(self.notes),
-            "sources": {k: c.to_dict() for k, c in self.cites.items()},
-        }
-
-
-@dataclass(frozen=True)
-class OnnxRow:
-    release: Version
-    opset: int
-    ir: int
-    cite: Cite
-
-
-@dataclass(frozen=True)
-class Platform:
-    soc: str
-    generation: str
-    cite: Cite
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PrecompileRule:
-    """Manual 1.6.2: toolkit >= toolkit_min makes pre-compiled models that need rknn_server >= rknn_server_min."""
-
-    id: str
-    toolkit_min: Version
-    rknn_server_min: Version
-    text: str
-    cite: Cite
-
-
-@dataclass
-class Matrix:
-    releases: list[Release] = field(default_factory=list)
-    precompile: list[PrecompileRule] = field(default_factory=list)
-    onnx: list[OnnxRow] = field(default_factory=list)
-    platforms: dict[str, Platform] = field(default_factory=dict)
-    directory: Path | None = None
-
-    def release(self, toolkit: str | Version, generation: str = "rknpu1") -> Release:
-        """The release row of RKNN Toolkit (``rknpu1``) or RKNN-Toolkit2 (``rknpu2``).
-
-        The two products reuse version numbers (both have a 1.6.0), so the
-        generation is part of the key.  Unknown → UsageError naming the nearest.
-        """
-        wanted = parse_version(toolkit) if isinstance(toolkit, str) else toolkit
-        candidates = [r for r in self.releases if r.generation == generation]
-        for rel in candidates:
-            if rel.toolkit.matches(wanted):
-                return rel
-        product = "RKNN Toolkit" if generation == "rknpu1" else "RKNN-Toolkit2"
-        near = ", ".join(_nearest(wanted, candidates))
-        raise UsageError(f"unknown {product} version {wanted} (nearest known: {near})")
-
-    def toolkits_for(self, component: str, version: str | Version) -> list[Release]:
-        """Reverse look-up: the releases whose ``component`` requirement admits ``version``."""
-        if component not in COMPONENTS:
-            raise UsageError(f"unknown component {component!r} (one of {', '.join(COMPONENTS)})")
-        found = parse_version(version) if isinstance(version, str) else version
-        return [rel for rel in self.releases
-                if component in rel.components and rel.components[component].accepts is not None
-                and rel.components[component].admits(found)]
-
-    def generation_of(self, soc: str | None) -> str | None:
-        platform = self.platforms.get((soc or "").upper())
-        return platform.generation if platform else None
-
-    def platform(self, soc: str | None) -> Platform | None:
-        return self.platforms.get((soc or "").upper())
-
-
-# ----------------------------------------------------------------------------- loading
 
 
 def default_directory() -> Path:
     """The packaged matrices (inside the wheel), else the source tree's ``matrices/``."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for candidate in (here / "matrices", here.parent / "matrices"):
         if (candidate / "components.toml").is_file():
             return candidate
@@ -198,6 +55,30 @@ def resolve_directory(directory: str | os.PathLike | None = None) -> Path:
     if not path.is_dir():
         raise MatrixError(f"{path}: not a directory of matrix files")
     return path
+
+
+MAX_TABLE_BYTES = 4 << 20  # the largest shipped table is ~10 KiB
+
+
+def read_toml(path: Path, error: type[Exception] = MatrixError, limit: int = MAX_TABLE_BYTES) -> dict:
+    """A TOML file the user may have named: a regular file, size-capped, any failure one line."""
+    try:
+        with open(path, "rb") as fh:
+            if not os.path.isfile(path) or not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise error(f"{path}: not a regular file")
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise error(f"{path}: larger than {limit} bytes; not a table")
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read: not UTF-8 text ({exc})") from None
+    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer past Python's digit limit
+        raise error(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: invalid TOML: nested too deeply") from None
 
 
 _CACHE: dict[Path, Matrix] = {}
@@ -219,18 +100,11 @@ class _Loader:
 
     def read(self, name: str, required: bool = True) -> dict | None:
         path = self.dir / name
-        if not path.is_file():
+        if not path.exists():
             if required:
                 raise MatrixError(f"{path}: missing (a matrix directory needs {', '.join(REQUIRED_FILES)})")
             return None
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MatrixError(f"{path}: cannot read: {exc}") from None
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise MatrixError(f"{path}: invalid TOML: {exc}") from None
+        return read_toml(path)
 
     def rows(self, name: str, table: str, required: bool = True) -> list[tuple[str, dict]]:
         data = self.read(name, required)
@@ -360,7 +234,7 @@ class _Loader:
         for where, row in self.rows("platforms.toml", "platform", required=False):
             f = _fields(where, row, required=("soc", "generation", "source", "section"),
                         optional=("notes",))
-            if f["generation"] not in ("rknpu1", "rknpu2"):
+            if f["generation"] not in GENERATIONS:
                 raise MatrixError(f"{where}: generation must be rknpu1 or rknpu2, not {f['generation']!r}")
             key = f["soc"].upper()
             if key in out:
@@ -373,13 +247,6 @@ def _duplicate(seen: list[tuple[Version, str]], version: Version) -> str | None:
     """Where an earlier row with the same version (1.1 and 1.1.0 are one) stood."""
     return next((where for v, where in seen if v.matches(version)), None)
 
-
-def _nearest(wanted: Version, releases: list[Release]) -> list[str]:
-    """The known versions just below and just above ``wanted``."""
-    ordered = sorted(releases, key=lambda r: r.toolkit.sort_key())
-    below = [r for r in ordered if r.toolkit.sort_key() < wanted.sort_key()][-1:]
-    above = [r for r in ordered if r.toolkit.sort_key() > wanted.sort_key()][:1]
-    return [str(r.toolkit) for r in below + above]
 
 
 def _fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:

@@ -1,7 +1,9 @@
-"""Turn result dictionaries into table, CSV, Markdown, JSON or JSON Lines text.
+"""The output formats, and the primitives that turn result dictionaries into each of them.
 
 JSON is the stable contract for scripts; the other formats are views of the same
-data, flattened into rows.
+data, flattened into rows. :class:`Format` is the one list of formats; a command that
+offers fewer gets its own choice of them from :func:`choices`, so ``--help`` and the error
+for a wrong ``--format`` come from here.
 """
 
 from __future__ import annotations
@@ -9,6 +11,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+from enum import Enum
+
+
+class Format(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+def choices(name: str, *formats: Format) -> type[Enum]:
+    """An Enum of some of the formats, for one command's ``--format`` option (typer reads Enums)."""
+    return Enum(name, {f.name: f.value for f in formats}, type=str)  # type: ignore[return-value]
 
 
 def to_json(data) -> str:

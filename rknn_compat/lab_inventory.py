@@ -7,16 +7,16 @@ never holds back the others' results and never stops the run.
 
 from __future__ import annotations
 
-import sys
+import dataclasses
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import matrix as matrix_mod
-from .board import DEFAULT_TIMEOUT, probe, resolve_target
+from . import tables
+from .board_probe import DEFAULT_TIMEOUT, probe, resolve_target
 from .errors import RknnCompatError, UsageError
-from .report import UNKNOWN, BoardReport, InventoryReport
+from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
 
 MAX_JOBS = 64
 
@@ -57,7 +57,7 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
     named = list(devices or []) + (read_devices_file(devices_file) if devices_file else [])
-    matrix = matrix_mod.load(matrices)
+    matrix = tables.load(matrices)
     resolved = resolve_target(matrix, toolkit, toolkit2, python)  # once, and fail fast on a bad --toolkit
     toolkit_info = resolved[1]
     started = time.monotonic()
@@ -77,8 +77,8 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
             report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
                            usb=usb, resolved=resolved)
         except RknnCompatError as exc:
-            report = BoardReport(device={"serial": serial, "state": None, "transport": "adb"},
-                                 toolkit=dict(toolkit_info), verdict=UNKNOWN, error=str(exc))
+            report = BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
+                                 verdict=UNKNOWN, error=str(exc))
         with lock:
             results[serial] = report
             done += 1
@@ -89,20 +89,3 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         list(pool.map(one, serials))
     boards = [results[s] for s in serials]
     return InventoryReport(boards, toolkit_info, time.monotonic() - started)
-
-
-def terminal_progress(stream=None):
-    """A progress bar on stderr when it is a terminal; None (silent) otherwise."""
-    stream = stream or sys.stderr
-    if not stream.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total
-        stream.write(f"\rprobing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            stream.write("\r" + " " * (width + 30) + "\r")
-        stream.flush()
-
-    return show

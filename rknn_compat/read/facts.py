@@ -8,15 +8,15 @@ when the kernel log has rotated, the NPU firmware image on RK3399Pro.
 
 from __future__ import annotations
 
-from . import parsers
-from .probe_script import (
+from ..results import Fact
+from . import drivers, identity, userspace
+from .script import (
     GALCORE_KO_PATHS,
     RKNN_SERVER_PATHS,
     RUNTIME_PATHS,
     Answer,
     Section,
 )
-from .report import Fact
 
 CMD_DMESG = "dmesg | grep -i galcore"
 CUT_OFF = "the board's answer"  # how a reason starts when the fact was lost to a cut-off answer
@@ -61,8 +61,8 @@ def _soc(answer: Answer) -> Fact:
     sec = answer.sections.get("compatible")
     reasons = []
     if sec is not None and sec.exit_status == 0:
-        entries = parsers.compatible_list(sec.text)
-        soc, evidence = parsers.soc_from_compatible(entries)
+        entries = identity.compatible_list(sec.text)
+        soc, evidence = identity.soc_from_compatible(entries)
         if soc:
             return Fact(soc, evidence, "cat /proc/device-tree/compatible")
         reasons.append(f"device tree: {evidence}")
@@ -70,7 +70,7 @@ def _soc(answer: Answer) -> Fact:
         reasons.append(_missing_section(answer, "compatible") or "no /proc/device-tree/compatible")
     props = _props(answer)
     if props:
-        soc, evidence = parsers.soc_from_props(props)
+        soc, evidence = identity.soc_from_props(props)
         if soc:
             return Fact(soc, evidence, "getprop")
         reasons.append(f"getprop: {evidence}")
@@ -81,7 +81,7 @@ def _props(answer: Answer) -> dict[str, str]:
     text = _text(answer.sections.get("getprop"))
     if "getprop: not found" in text:
         return {}
-    return parsers.getprop_map(text)
+    return identity.getprop_map(text)
 
 
 def _os(answer: Answer) -> Fact:
@@ -90,14 +90,14 @@ def _os(answer: Answer) -> Fact:
         release = props.get("ro.build.version.release")
         evidence = f"[ro.build.version.release]: [{release}]" if release else "getprop answers"
         return Fact("android", evidence, "getprop", extra={"release": release})
-    osr = parsers.os_release(_text(answer.sections.get("os_release")))
+    osr = identity.os_release(_text(answer.sections.get("os_release")))
     if osr.get("PRETTY_NAME") or osr.get("ID"):
         name = osr.get("PRETTY_NAME") or osr.get("ID")
         return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name})
     kernel = _text(answer.sections.get("kernel")).strip()
     if kernel.startswith("Linux"):
         return Fact("linux", kernel.splitlines()[0][:200], "cat /proc/version",
-                    extra={"kernel": parsers.kernel_release(kernel)})
+                    extra={"kernel": identity.kernel_release(kernel)})
     return Fact.unknown(_missing_section(answer, "kernel") or "neither getprop, /etc/os-release nor /proc/version "
                         "answered", "getprop; cat /etc/os-release; cat /proc/version")
 
@@ -113,14 +113,13 @@ def npu_driver(answer: Answer) -> Fact:
     rknpu_text = "\n".join([dmesg_text, _text(answer.sections.get("rknpu_debug"))])
     modules = _text(answer.sections.get("modules"))
     if "rknpu" in modules or "rknpu" in rknpu_text.lower():
-        parsed = parsers.rknpu_version(rknpu_text)
+        parsed = drivers.rknpu_version(rknpu_text)
         if parsed.version:
-            return Fact(str(parsed.version), parsed.evidence, "dmesg | grep -i rknpu; /sys/kernel/debug/rknpu",
-                        extra={"driver": "rknpu"})
+            return Fact.read(parsed, "dmesg | grep -i rknpu; /sys/kernel/debug/rknpu", driver="rknpu")
     reasons = []
-    parsed = parsers.galcore_version(dmesg_text)
+    parsed = drivers.galcore_version(dmesg_text)
     if parsed.version:
-        return Fact(str(parsed.version), parsed.evidence, CMD_DMESG, extra={"driver": "galcore"})
+        return Fact.read(parsed, CMD_DMESG, driver="galcore")
     if dmesg is None or not dmesg.finished:
         reasons.append(_missing_section(answer, "dmesg"))
     elif any(w in dmesg_text for w in ("not permitted", "denied", "klogctl")):
@@ -129,20 +128,20 @@ def npu_driver(answer: Answer) -> Fact:
         reasons.append("no galcore version line in dmesg (rotated out of the ring buffer, or not loaded)")
     ko = answer.sections.get("galcore_ko")
     for path in _files_found(ko):
-        parsed = parsers.galcore_version(_text(ko, path))
+        parsed = drivers.galcore_version(_text(ko, path))
         if parsed.version:
-            return Fact(str(parsed.version), parsed.evidence, _cmd(CMD_KO, path, ko),
-                        extra={"driver": "galcore",
-                               "note": "read from the module file on disk; the loaded module may differ"})
+            return Fact.read(parsed, _cmd(CMD_KO, path, ko), driver="galcore",
+                             extra={"note": "read from the module file on disk; the loaded module may differ"})
         reasons.append(f"{path} has no $VERSION$ tag")
     if ko is not None and ko.finished and not _files_found(ko):
         reasons.append(f"no galcore.ko at {GALCORE_KO_PATHS[0]} nor {len(GALCORE_KO_PATHS) - 1} other known paths")
-    fw = _firmware(answer, parsers.galcore_version)
+    fw = _firmware(answer, drivers.galcore_version)
     if fw:
         return fw
     if "galcore" not in modules and "galcore" not in dmesg_text.lower() and modules:
         reasons.append("galcore is not in /proc/modules")
-    return Fact.unknown("; ".join(r for r in reasons if r), f"{CMD_DMESG}; strings galcore.ko")
+    return Fact.unknown("; ".join(r for r in reasons if r), f"{CMD_DMESG}; strings galcore.ko",
+                        lost_to_cut=dmesg is None or not dmesg.finished)
 
 
 def _firmware(answer: Answer, parse) -> Fact | None:
@@ -151,9 +150,8 @@ def _firmware(answer: Answer, parse) -> Fact | None:
     for path in _files_found(fw):
         parsed = parse(_text(fw, path))
         if parsed.version:
-            return Fact(str(parsed.version), parsed.evidence, f"strings {path}",
-                        extra={"location": "npu_firmware",
-                               "note": "read from the NPU firmware image (RK3399Pro NPU side)"})
+            return Fact.read(parsed, f"strings {path}", location="npu_firmware",
+                             extra={"note": "read from the NPU firmware image (RK3399Pro NPU side)"})
     return None
 
 
@@ -164,12 +162,10 @@ def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str
     for path in present:
         parsed = parse(_text(section, path))
         if parsed.version:
-            extra = {"path": path}
-            if parsed.commit:
-                extra["commit"] = parsed.commit
+            extra = {"commit": parsed.commit} if parsed.commit else {}
             extra.update({k: v for k, v in parsed.extra.items()
                           if isinstance(v, (str, int)) and k != "source"})
-            return Fact(str(parsed.version), parsed.evidence, _cmd(template, path, section), extra=extra)
+            return Fact.read(parsed, _cmd(template, path, section), extra, path=path)
         reasons.append(f"{path}: {parsed.reason or 'no version string'}")
     fw = _firmware(answer, parse)
     if fw:
@@ -178,20 +174,21 @@ def _component(answer: Answer, name: str, parse, template: str, paths: tuple[str
         reasons.append(_missing_section(answer, name))
     elif not _files_found(section):
         reasons.append(f"not installed (not at {paths[0]} nor {len(paths) - 1} other known paths)")
-        return Fact(None, None, template.format(path=paths[0]), "; ".join(reasons), {"installed": False})
-    fact = Fact.unknown("; ".join(r for r in reasons if r), template.format(path=paths[0]))
+        return Fact.unknown("; ".join(reasons), template.format(path=paths[0]), installed=False)
+    fact = Fact.unknown("; ".join(r for r in reasons if r), template.format(path=paths[0]),
+                        lost_to_cut=section is None or not section.finished)
     if present:  # the file is there but printed no version: what the last-resort pull needs
-        fact.extra.update({"path": present[0], "tool": section.meta.get(f"tool:{present[0]}", "strings")})
+        fact.path, fact.tool = present[0], section.meta.get(f"tool:{present[0]}", "strings")
     return fact
 
 
 def rknn_server(answer: Answer) -> Fact:
-    return _component(answer, "rknn_server", parsers.rknn_server_version, CMD_STRINGS_SERVER,
+    return _component(answer, "rknn_server", userspace.rknn_server_version, CMD_STRINGS_SERVER,
                       RKNN_SERVER_PATHS)
 
 
 def runtime(answer: Answer) -> Fact:
-    return _component(answer, "runtime", parsers.runtime_version, CMD_STRINGS_RUNTIME, RUNTIME_PATHS)
+    return _component(answer, "runtime", userspace.runtime_version, CMD_STRINGS_RUNTIME, RUNTIME_PATHS)
 
 
 def firmware_images(answer: Answer) -> list[str]:

@@ -1,0 +1,58 @@
+"""How one board's probe report looks in a terminal, or as JSON."""
+
+from __future__ import annotations
+
+from ..results import BoardReport
+from ..tables import COMPONENT_LABELS
+from . import formats
+
+# the order a reader follows: the driver first, then what runs on top of it
+SHOWN_COMPONENTS = ("npu_driver", "rknn_server", "librknn_runtime")
+
+
+def probe_text(report: BoardReport, fmt: str) -> str:
+    if fmt == "json":
+        return formats.to_json(report.to_dict()) + "\n"
+    dev = report.device
+    lines = [f"board {dev.serial}  ({dev.transport}, state {dev.state}"
+             + (f", model {dev.model}" if dev.model else "") + ")"]
+    facts = []
+    for key in ("soc", "os"):
+        fact = report.platform.get(key)
+        if fact is not None:
+            facts.append({"what": key.upper() if key == "os" else "SoC", "value": fact.value or "unknown",
+                          "from": fact.source or "", "evidence": fact.evidence or fact.reason or ""})
+    for key in SHOWN_COMPONENTS:
+        fact = report.components.get(key)
+        if fact is not None:
+            facts.append({"what": COMPONENT_LABELS[key], "value": fact.value or "unknown", "from": fact.source or "",
+                          "evidence": fact.evidence or fact.reason or ""})
+    if facts:
+        lines.append(formats.rows_text(facts, [("what", "fact"), ("value", "value"), ("from", "read with"),
+                                              ("evidence", "evidence / reason")], "table"))
+    tk = report.toolkit
+    target = f"{tk.version} ({tk.source})" if tk.version else f"none ({tk.reason})"
+    lines.append(f"target toolkit: {target}")
+    if tk.matched is not None:
+        lines.append("board matches toolkit: " + (", ".join(tk.matched) or "none"))
+    if report.findings:
+        rows = [{"c": f.component, "s": f.status, "e": f.expected or "", "f": f.found or ""}
+                for f in report.findings]
+        lines.append("")
+        lines.append(formats.rows_text(rows, [("c", "component"), ("s", "status"), ("e", "expected"),
+                                             ("f", "found")], "table"))
+        remedies: dict[str, list[str]] = {}
+        for f in report.findings:
+            if f.remedy and f.status != "ok":
+                remedies.setdefault(f.remedy, []).append(f.component)
+        for remedy, comps in remedies.items():
+            lines.append(f"- {', '.join(comps)}: {remedy}")
+    usb = report.connection.usb
+    if usb and usb.get("status") in ("no_rule", "no_access"):
+        lines.append(f"- USB ({usb['status']}): {usb.get('remedy') or usb.get('reason')}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    if report.error:
+        lines.append(f"error: {report.error}")
+    lines.append(f"verdict: {report.verdict}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,114 @@
+"""Every "what to do" sentence rknn-compat prints about a board, in the manual's words.
+
+One home, so the same problem always gets the same advice and a reviewer can read all of it
+at once. The sentences follow the RKNN Toolkit Trouble-Shooting manual (section 1.7.2,
+RKNN_ERR_DEVICE_UNAVAILABLE, and 1.6.2) and the RK3399Pro API guide. Pure text; imports only
+the table vocabulary.
+"""
+
+from __future__ import annotations
+
+from .tables import COMPONENT_LABELS, Release
+
+# adb state -> what to do (manual 1.7.2 step 2: `adb devices` must list the board)
+ADB_STATE = {
+    "unauthorized": "The board has not accepted this host's adb key: confirm the prompt on the board, or "
+                    "add ~/.android/adbkey.pub to the board's adb_keys, then `adb kill-server`.",
+    "offline": "The board is listed but not answering: replug the USB cable or reboot the board; for a "
+               "network board `adb disconnect SERIAL && adb connect SERIAL`; check that adbd runs.",
+    "no permissions": "This user may not open the USB device: install the udev rule "
+                      "(`rknn-compat usb --print-rule`, or update_rk1808_usb_rule.sh), then replug.",
+    "not found": "adb does not list this board: check the cable and the serial (`adb devices`); an RK1808 in "
+                 "NTB mode (2207:1808) is not an adb device; for a network board `adb connect HOST:PORT`. If "
+                 "the toolkit says 'not connected' while `adb devices` lists the board, two adb versions are "
+                 "fighting over one server: use one adb.",
+}
+
+HOW_TO_READ = {
+    "npu_driver": "run `dmesg | grep -i galcore` on the board as root (right after boot, before the log "
+                  "rotates), or `strings /lib/modules/galcore.ko | grep VERSION`",
+    "rknn_server": "run `strings /usr/bin/rknn_server | grep build` on the board, or rknn.get_sdk_version() "
+                   "on the host (its DRV field is the rknn_server version)",
+    "librknn_runtime": "run `strings /usr/lib/librknn_runtime.so | grep version` on the board",
+}
+
+
+def adb_state(state: str) -> str:
+    return ADB_STATE.get(state, f"adb state is {state}")
+
+
+def cut_off(why: str) -> str:
+    """Facts lost to a cut-off answer get one remedy about the board, not the manual's commands."""
+    return (f"The board stopped answering before this was read ({why}): check that it is not hung and that "
+            "the link is stable, then retry (a slow board may need a longer --timeout).")
+
+
+def unreadable(component: str, reason: str | None) -> str:
+    return f"Could not read it ({reason}); {HOW_TO_READ[component]}."
+
+
+def wrong_generation(soc: str | None, gen: str) -> str:
+    if gen == "rknpu2":
+        return (f"{soc or 'This board'} has an RKNPU2 NPU: RKNN Toolkit 1.x does not support it "
+                "(TS 1.7.5: Toolkit 1 models are for RK1806/RK1808/RK3399Pro/RV1109/RV1126). "
+                "Use RKNN-Toolkit2 with a matching rknn_server and librknnrt.")
+    return (f"{soc or 'This board'} has an RKNPU1 NPU: RKNN-Toolkit2 does not support it. "
+            "Use RKNN Toolkit 1.x (the 1.x tables: rknn-compat matrix).")
+
+
+def bring_board_to(soc: str | None, target: Release) -> str:
+    """How the manual says to bring a board to a release."""
+    if soc == "RK3399Pro":
+        return "update the NPU firmware (copy npu_fw/* of that release to /vendor/etc/npu_fw/, reboot)"
+    if target.generation == "rknpu2":
+        return "install rknn_server and librknnrt of that release (rknpu2 runtime), then restart rknn_server"
+    comps = target.components
+    return (f"push rknpu's drivers of that release (rknn_server {comps['rknn_server'].describe()}, "
+            f"librknn_runtime {comps['librknn_runtime'].describe()} and galcore.ko "
+            f"{comps['npu_driver'].describe()} together), then reboot")
+
+
+def version_mismatch(target: Release, newer: bool, matched: list[str], soc: str | None) -> str:
+    how = bring_board_to(soc, target)
+    if newer and matched:
+        return (f"Upgrade RKNN Toolkit on the host to {' or '.join(matched)} (the release this board matches), "
+                f"or put the {target.toolkit} release on the board: {how}.")
+    if newer:
+        return (f"The board is newer than {target.product} {target.toolkit}: upgrade the toolkit on the host, "
+                f"or put the {target.toolkit} release on the board: {how}.")
+    return f"Upgrade the board to the {target.toolkit} release: {how}" + (
+        f"; or use RKNN Toolkit {' or '.join(matched)} on the host (the release this board matches)."
+        if matched else ".")
+
+
+def not_installed(component: str, target: Release | None) -> str:
+    of_release = f" of the {target.toolkit} release" if target else ""
+    if component == "rknn_server":
+        return ("rknn_server is not installed: a board with the mini driver (runtime only) cannot be used "
+                f"for online debugging from the PC. Install the full NPU driver{of_release}.")
+    return f"{COMPONENT_LABELS[component]} is not installed: install the NPU driver{of_release} on the board."
+
+
+def unlisted(component: str, version) -> str:
+    return (f"No toolkit release in the matrices lists {COMPONENT_LABELS[component]} {version} "
+            "(board-side releases such as 1.3.1/1.3.3/1.3.4/1.5.x have no toolkit "
+            "counterpart): install the NPU driver of a toolkit release.")
+
+
+def mixed_releases(component: str, version, belongs: list[str]) -> str:
+    return (f"{COMPONENT_LABELS[component]} {version} belongs to toolkit {', '.join(belongs)}, the "
+            "other components to another release: reinstall the NPU driver of one "
+            "release (rknn_server, galcore.ko and librknn_runtime together).")
+
+
+NPU_TRANSFER_PROXY_DOWN = (
+    "npu_transfer_proxy (the AP end of the link to the NPU's rknn_server) is not running: "
+    "start it, or reboot so that init starts it; its version must match the NPU firmware "
+    "(RK3399Pro API guide v1.7.5 section 5.1.1).")
+
+
+def rknn_server_down(android: bool) -> str:
+    how = ("start it: `/vendor/bin/rknn_server &` (after `su; setenforce 0`)" if android
+           else "start it: `start_rknn.sh` (or `restart_rknn.sh`), and check that /usr/bin/rknn_server is executable")
+    return ("rknn_server is installed but not running, so init_runtime() fails with "
+            f"RKNN_ERR_DEVICE_UNAVAILABLE (driver open fail, -9): {how}.")
