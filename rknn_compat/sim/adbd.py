@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from rknn_compat.sim import rootfs as rfs
+from rknn_compat.sim.net import USER_ADB_SERVER_PORT, scanned_by_adb
 from rknn_compat.sim.profile import Profile
 
 log = logging.getLogger(__name__)
@@ -671,22 +672,11 @@ def _run_sync(board: Board, st: Stream) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
-        if not 5555 <= port <= 5585 and port != 5037:
-            return port
-    raise RuntimeError("no free port outside 5555-5585")
-
-
 class Board:
     """One simulated board: its rootfs and its adbd listening on 127.0.0.1:port."""
 
     def __init__(self, profile: Profile, root: Path, port: int | None = None):
-        if port is not None and (5555 <= port <= 5585 or port == 5037):
+        if port is not None and (scanned_by_adb(port) or port == USER_ADB_SERVER_PORT):
             raise ValueError(f"port {port} is in the range the adb server scans (5555-5585)")
         self.profile = profile
         self.root = root
@@ -712,7 +702,7 @@ class Board:
         else:
             for _ in range(50):
                 s.bind(("127.0.0.1", 0))
-                if not 5555 <= s.getsockname()[1] <= 5585:
+                if not scanned_by_adb(s.getsockname()[1]):
                     break
                 s.close()
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
