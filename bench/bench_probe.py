@@ -389,7 +389,7 @@ def main() -> None:
         print(f"adb server: {srv.adb_path} -P {srv.port} (isolated HOME); boards: "
               f"`python -m rknn_compat simulate {' '.join(profiles)}` in pid {boards.pid}")
         print(f"latency fault: {LATENCY_MS} ms per OPEN and per WRTE packet the board sends "
-              f"(rknn_compat/sim/adbd.py Connection.latency)\n")
+              f"(rknn_compat/sim/protocol.py Connection.latency)\n")
 
         # 1. counts: one untimed pass per method through the counting proxy
         proxy = CountingProxy(srv.port)
