@@ -335,14 +335,15 @@ def board_script_alone(runs: int) -> float:
     from rknn_compat.probe_script import SCRIPT
     from rknn_compat.sim import load_profile
     from rknn_compat.sim import rootfs as rfs
+    from rknn_compat.sim.chroot import board_env, shell_argv
 
     prof = load_profile(PROFILE)
     root = rfs.new_rootfs(prof)
     try:
-        argv = rfs.shell_argv(prof, root, SCRIPT)
+        argv = shell_argv(prof, root, SCRIPT)
 
         def run() -> None:
-            subprocess.run(argv, env=rfs.board_env(prof), cwd=str(root), capture_output=True,
+            subprocess.run(argv, env=board_env(prof), cwd=str(root), capture_output=True,
                            stdin=subprocess.DEVNULL, check=False)
 
         return timed(run, runs)

@@ -27,8 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rknn_compat.sim.chroot import board_env, shell_argv
 from rknn_compat.sim.protocol import Stream, StreamClosed
-from rknn_compat.sim.rootfs import DROP_MARKER, board_env, shell_argv
+from rknn_compat.sim.rootfs import DROP_MARKER
 
 if TYPE_CHECKING:
     from rknn_compat.sim.adbd import Board
