@@ -335,14 +335,15 @@ def board_script_alone(runs: int) -> float:
     from rknn_compat.read.script import SCRIPT
     from rknn_compat.sim import load_profile
     from rknn_compat.sim import rootfs as rfs
+    from rknn_compat.sim.chroot import board_env, shell_argv
 
     prof = load_profile(PROFILE)
     root = rfs.new_rootfs(prof)
     try:
-        argv = rfs.shell_argv(prof, root, SCRIPT)
+        argv = shell_argv(prof, root, SCRIPT)
 
         def run() -> None:
-            subprocess.run(argv, env=rfs.board_env(prof), cwd=str(root), capture_output=True,
+            subprocess.run(argv, env=board_env(prof), cwd=str(root), capture_output=True,
                            stdin=subprocess.DEVNULL, check=False)
 
         return timed(run, runs)
@@ -389,7 +390,7 @@ def main() -> None:
         print(f"adb server: {srv.adb_path} -P {srv.port} (isolated HOME); boards: "
               f"`python -m rknn_compat simulate {' '.join(profiles)}` in pid {boards.pid}")
         print(f"latency fault: {LATENCY_MS} ms per OPEN and per WRTE packet the board sends "
-              f"(rknn_compat/sim/adbd.py Connection.latency)\n")
+              f"(rknn_compat/sim/protocol.py Connection.latency)\n")
 
         # 1. counts: one untimed pass per method through the counting proxy
         proxy = CountingProxy(srv.port)

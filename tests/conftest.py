@@ -7,7 +7,6 @@ session-wide ``_no_leftovers`` check below fails the run if either happens.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Iterator
 
@@ -34,17 +33,12 @@ def _adb_server_pids(ports: set[int]) -> set[int]:
     return pids
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _no_leftovers() -> Iterator[None]:
     from rknn_compat.sim import AdbServer
+    from rknn_compat.sim.net import port_open
 
-    had_5037 = _listening(5037)
+    had_5037 = port_open(5037)
     yield
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _adb_server_pids(AdbServer.ports_used):
@@ -52,7 +46,7 @@ def _no_leftovers() -> Iterator[None]:
     left = _adb_server_pids(AdbServer.ports_used)
     assert not left, f"tests left adb server processes behind: {sorted(left)}"
     if not had_5037:
-        assert not _listening(5037), "a test started an adb server on the user's port 5037"
+        assert not port_open(5037), "a test started an adb server on the user's port 5037"
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,9 @@ from typing import Any
 
 from rknn_compat.sim.adbd import Board
 from rknn_compat.sim.adbserver import AdbServer, bundled_adb
+from rknn_compat.sim.chroot import SimSetupError
 from rknn_compat.sim.profile import Faults, Profile, ProfileError, list_profiles, load_profile
-from rknn_compat.sim.rootfs import SimSetupError, new_rootfs
+from rknn_compat.sim.rootfs import new_rootfs
 
 __all__ = [
     "AdbServer",

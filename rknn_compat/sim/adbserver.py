@@ -1,7 +1,11 @@
 """An isolated adb server for tests and the simulator: its own port, its own HOME, pinned binary.
 
-Never touches the user's server on 5037 (see adb-protocol-notes.md §5.6-5.8: emulator scan,
-``~/.android`` side effects, two adb versions on one port killing each other's server).
+Never touches the user's server on 5037.  What the isolation guards against, as the adb server
+behaves (AOSP adb, transport_local.cpp and client/main.cpp): at start-up it probes ports
+5555-5585 for emulators and adopts whatever answers (``ADB_EMU=0`` turns that off); it writes
+``~/.android/adbkey`` and its log under ``HOME``; and two different adb versions on one port
+kill each other's server ("version doesn't match"), hence the pinned binary
+(``ADBUTILS_ADB_PATH``).
 """
 
 from __future__ import annotations
@@ -9,14 +13,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from rknn_compat.sim.adbd import _free_port
+from rknn_compat.sim.net import USER_ADB_SERVER_PORT, free_port, port_open
 
 
 def bundled_adb() -> str:
@@ -32,12 +35,6 @@ def bundled_adb() -> str:
     return found
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 class AdbServer:
     """``with AdbServer() as srv: srv.connect(addr); srv.adb("devices", "-l")``."""
 
@@ -46,9 +43,9 @@ class AdbServer:
 
     def __init__(self, port: int | None = None, adb_path: str | None = None,
                  home: str | None = None):
-        if port == 5037:
+        if port == USER_ADB_SERVER_PORT:
             raise ValueError("refusing to use port 5037 (the user's adb server)")
-        self.port = port or _free_port()
+        self.port = port or free_port()
         AdbServer.ports_used.add(self.port)
         self.adb_path = adb_path or bundled_adb()
         self._own_home = home is None
@@ -71,7 +68,7 @@ class AdbServer:
 
     # -- lifecycle
     def start(self) -> AdbServer:
-        if _port_open(self.port):
+        if port_open(self.port):
             raise RuntimeError(f"port {self.port} is already in use")
         self._log = open(os.path.join(self.home, "adb-server.log"), "wb")
         # foreground server (`server nodaemon`) so we own its pid and can always reap it
@@ -87,7 +84,7 @@ class AdbServer:
                                    f"{self.home}/adb-server.log")
             r = subprocess.run([self.adb_path, "-P", str(self.port), "version"], env=self.env,
                                capture_output=True, timeout=10)
-            if r.returncode == 0 and _port_open(self.port):
+            if r.returncode == 0 and port_open(self.port):
                 return self
             time.sleep(0.05)
         self.stop()

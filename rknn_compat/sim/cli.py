@@ -8,7 +8,7 @@ import threading
 
 from rknn_compat.errors import ExitCode, RknnCompatError
 from rknn_compat.sim import SimulatedBoards, list_profiles
-from rknn_compat.sim.rootfs import SimSetupError
+from rknn_compat.sim.chroot import SimSetupError
 
 
 def simulate_command(profiles: list[str], port: int | None, list_only: bool) -> int:

@@ -1,8 +1,9 @@
 """Board profiles: TOML data files describing one simulated Rockchip NPU board.
 
-A profile is plain data (see ``profiles/*.toml``).  ``load_profile`` validates it strictly:
-unknown keys, missing fields and wrong types are refused with a :class:`ProfileError`
-naming the file and the reason.  Faults can be switched on for any profile either in its
+A profile is plain data (see ``profiles/*.toml``); a ``base = "NAME"`` key inherits another
+profile's tables.  ``load_profile`` validates it strictly (``profile_schema``): unknown keys,
+missing fields and wrong types are refused with a :class:`ProfileError` naming the file and
+the reason.  Faults can be switched on for any profile either in its
 ``[faults]`` table or by suffixing its name: ``rk1808-linux-1.3.2+stall+latency_ms=50``.
 """
 
@@ -10,13 +11,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rknn_compat.errors import UsageError
+from rknn_compat.sim.profile_schema import KNOWN_FEATURES, SCHEMA, ProfileError, validate
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,12 +24,6 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
-
-KNOWN_FEATURES = ("shell_v2", "stat_v2", "ls_v2")
-
-
-class ProfileError(UsageError):
-    """A profile file that cannot be used: names the file and the reason."""
 
 
 @dataclass
@@ -123,130 +117,6 @@ class Profile:
         return p
 
 
-# ---------------------------------------------------------------------------------------------
-# schema: table -> {key: (type, required)}; type is a python type or a tuple ("list", elemtype)
-
-_S = str
-_SCHEMA: dict[str, dict[str, tuple[Any, bool]]] = {
-    "": {
-        "name": (_S, False),
-        "description": (_S, True),
-        "base": (_S, False),
-        "board": (dict, True),
-        "adb": (dict, False),
-        "npu": (dict, False),
-        "kernel": (dict, False),
-        "android": (dict, False),
-        "processes": (("list", dict), False),
-        "files": (("list", dict), False),
-        "faults": (dict, False),
-    },
-    "board": {
-        "os": (_S, True),
-        "product_name": (_S, True),
-        "model": (_S, True),
-        "device": (_S, True),
-        "compatible": (("list", _S), True),
-        "proc_version": (_S, True),
-        "hostname": (_S, True),
-        "machine": (_S, False),
-        "kernel_release": (_S, False),
-        "dt_model": (_S, False),
-        "cpuinfo": (_S, False),
-        "serialno": (_S, False),
-    },
-    "adb": {
-        "features": (("list", _S), False),
-        "auth": (_S, False),
-        "maxdata": (int, False),
-    },
-    "npu": {
-        "layout": (_S, True),
-        "release": (_S, False),
-        "rknn_server": (_S, False),
-        "rknn_server_path": (_S, False),
-        "runtime": (_S, False),
-        "runtime_path": (_S, False),
-        "api": (_S, False),
-        "api_path": (_S, False),
-        "transfer": (_S, False),
-        "galcore": (_S, False),
-        "galcore_tag": (_S, False),
-        "galcore_string": (_S, False),
-        "galcore_format": (_S, False),
-        "galcore_path": (_S, False),
-        "galcore_loaded": (bool, False),
-        "galcore_vermagic": (_S, False),
-        "firmware_dir": (_S, False),
-    },
-    "kernel": {
-        "dmesg": (_S, True),
-        "modules": (("list", _S), False),
-    },
-    "android": {
-        "properties": (dict, True),
-    },
-    "processes": {
-        "pid": (int, True),
-        "name": (_S, True),
-        "cmdline": (("list", _S), False),
-        "ppid": (int, False),
-        "state": (_S, False),
-        "uid": (int, False),
-    },
-    "files": {
-        "path": (_S, True),
-        "text": (_S, False),
-        "elf_strings": (("list", _S), False),
-        "size": (int, False),
-        "mode": (int, False),
-    },
-    "faults": {
-        "latency_ms": (int, False),
-        "stall": (("list", _S), False),
-        "drop": (("list", _S), False),
-        "drop_after_bytes": (int, False),
-        "garbage": (bool, False),
-        "huge_dmesg": (bool, False),
-        "dmesg_rotated": (bool, False),
-        "no_strings": (bool, False),
-        "no_runtime": (bool, False),
-        "unauthorized": (bool, False),
-        "offline": (bool, False),
-    },
-}
-
-
-def _typename(t: Any) -> str:
-    if isinstance(t, tuple):
-        return f"list of {_typename(t[1])}"
-    return {str: "string", int: "integer", bool: "boolean", dict: "table"}.get(t, str(t))
-
-
-def _check_type(value: Any, t: Any) -> bool:
-    if isinstance(t, tuple):
-        return isinstance(value, list) and all(_check_type(v, t[1]) for v in value)
-    if t is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, t)
-
-
-def _validate_table(src: str, where: str, table: dict, schema_key: str) -> None:
-    schema = _SCHEMA[schema_key]
-    for key, value in table.items():
-        if key not in schema:
-            raise ProfileError(f"{src}: unknown key {key!r} in {where or 'top level'}")
-        t, _ = schema[key]
-        if not _check_type(value, t):
-            raise ProfileError(
-                f"{src}: {where + '.' if where else ''}{key} must be a {_typename(t)}, "
-                f"got {type(value).__name__}"
-            )
-    for key, (_, required) in schema.items():
-        if required and key not in table:
-            raise ProfileError(f"{src}: missing required key {key!r} in {where or 'top level'}")
-
-
 def _merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
@@ -311,9 +181,9 @@ def load_profile(name_or_path: str | Path | Profile) -> Profile:
         for opt in opts:
             key, eq, val = opt.partition("=")
             key = key.replace("-", "_")
-            if key not in _SCHEMA["faults"] or key == "drop_after_bytes" and not eq:
+            if key not in SCHEMA["faults"] or key == "drop_after_bytes" and not eq:
                 raise ProfileError(f"{name_or_path}: unknown fault {key!r}")
-            t = _SCHEMA["faults"][key][0]
+            t = SCHEMA["faults"][key][0]
             if t is bool:
                 fault_opts[key] = val.lower() not in ("0", "false", "no") if eq else True
             elif t is int:
@@ -334,55 +204,11 @@ def load_profile(name_or_path: str | Path | Profile) -> Profile:
 
 def _build(raw: dict, path: Path) -> Profile:
     src = str(path)
-    _validate_table(src, "", raw, "")
-    for key in ("board", "adb", "npu", "kernel", "android", "faults"):
-        if key in raw:
-            _validate_table(src, key, raw[key], key)
-    for i, p in enumerate(raw.get("processes", [])):
-        _validate_table(src, f"processes[{i}]", p, "processes")
-    for i, f in enumerate(raw.get("files", [])):
-        _validate_table(src, f"files[{i}]", f, "files")
-        if not f["path"].startswith("/"):
-            raise ProfileError(f"{src}: files[{i}].path must be absolute")
+    validate(src, raw)
     board = raw["board"]
-    if board["os"] not in ("linux", "android"):
-        raise ProfileError(f"{src}: board.os must be 'linux' or 'android', got {board['os']!r}")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}", board["hostname"]):
-        raise ProfileError(f"{src}: board.hostname {board['hostname']!r} is not a valid hostname")
     adb = raw.get("adb", {})
-    feats = adb.get("features", list(KNOWN_FEATURES))
-    for ft in feats:
-        if ft not in KNOWN_FEATURES:
-            raise ProfileError(
-                f"{src}: adb.features: {ft!r} is not implemented (known: {', '.join(KNOWN_FEATURES)})"
-            )
-    auth = adb.get("auth", "none")
-    if auth not in ("none", "reject"):
-        raise ProfileError(f"{src}: adb.auth must be 'none' or 'reject', got {auth!r}")
-    maxdata = adb.get("maxdata", 262144)
-    if not 4096 <= maxdata <= 1024 * 1024:
-        raise ProfileError(f"{src}: adb.maxdata must be between 4096 and 1048576")
-    npu = dict(raw.get("npu", {}))
-    if npu and npu["layout"] not in ("linux", "android-rk3399pro"):
-        raise ProfileError(
-            f"{src}: npu.layout must be 'linux' or 'android-rk3399pro', got {npu['layout']!r}"
-        )
-    if board["os"] == "android" and "android" not in raw:
-        raise ProfileError(f"{src}: an android board needs an [android] table with properties")
-    props = raw.get("android", {}).get("properties", {})
-    for k, v in props.items():
-        if not isinstance(v, str):
-            raise ProfileError(f"{src}: android.properties.{k} must be a string")
     faults = Faults(**raw.get("faults", {}))
-    if faults.unauthorized:
-        auth = "reject"
-    pids = set()
-    procs = []
-    for p in raw.get("processes", []):
-        if p["pid"] in pids:
-            raise ProfileError(f"{src}: process pid {p['pid']} appears twice")
-        pids.add(p["pid"])
-        procs.append(Process(**p))
+    auth = "reject" if faults.unauthorized else adb.get("auth", "none")
     name = raw.get("name", path.stem)
     prof = Profile(
         name=name,
@@ -400,14 +226,14 @@ def _build(raw: dict, path: Path) -> Profile:
         dt_model=board.get("dt_model", board["model"]),
         cpuinfo=board.get("cpuinfo", ""),
         serialno=board.get("serialno", ""),
-        features=list(feats),
+        features=list(adb.get("features", KNOWN_FEATURES)),
         auth=auth,
-        maxdata=maxdata,
-        npu=npu,
+        maxdata=adb.get("maxdata", 262144),
+        npu=dict(raw.get("npu", {})),
         dmesg=raw.get("kernel", {}).get("dmesg", ""),
         modules=list(raw.get("kernel", {}).get("modules", [])),
-        properties=dict(props),
-        processes=procs,
+        properties=dict(raw.get("android", {}).get("properties", {})),
+        processes=[Process(**p) for p in raw.get("processes", [])],
         files=[ExtraFile(**f) for f in raw.get("files", [])],
         faults=faults,
     )

@@ -1,6 +1,4 @@
-"""Build a simulated board's root filesystem from its profile, and run commands inside it.
-
-Layout and isolation (see also ``README`` in this package's docstring):
+"""Build a simulated board's root filesystem from its profile.
 
 * Linux boards get Debian's static ``/bin/busybox`` with one symlink per applet (paths from
   ``busybox --list-full``).  Android boards get Debian's ``dash`` as ``/system/bin/sh`` (toybox
@@ -8,293 +6,49 @@ Layout and isolation (see also ``README`` in this package's docstring):
   Debian's ``toybox`` for every other tool, each with the shared libraries ``ldd`` names.
 * ``/proc`` and ``/sys`` are plain directories written from the profile; the host's are never
   visible.  Tools that have no file to read are small shell scripts: ``dmesg`` (prints
-  ``/.sim/kmsg``), ``getprop`` (reads ``/.sim/properties``), ``uname`` and ``hostname`` (the
-  real ones ask the host kernel).
-* Binaries (rknn_server, librknn_runtime.so, galcore.ko, librknn_api.so) are ELF-looking blobs
-  carrying the strings the real files carry (rknn-version-facts.md §1.2 and §5.2).
-* Commands run as ``/bin/sh -c CMD`` under ``chroot`` (as root) or ``unshare -r chroot``
-  (otherwise), with a minimal environment.
+  ``/.sim/kmsg``, see ``kmsg``), ``getprop`` (reads ``/.sim/properties``), ``uname`` and
+  ``hostname`` (the real ones ask the host kernel).
+* The NPU software (rknn_server, librknn_runtime.so, galcore.ko, librknn_api.so, the RK3399Pro
+  NPU firmware) comes from ``blobs``.
+* Faults that replace a tool (``stall``, ``drop``) move the real one to ``/.sim/orig/`` and put
+  a wrapper script in its place.  How commands then run inside: ``chroot``.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import os
-import random
 import re
-import shlex
 import shutil
 import stat
-import struct
 import subprocess
 import tempfile
 from pathlib import Path
 
+from rknn_compat.sim.blobs import elf_blob, npu_files
+from rknn_compat.sim.chroot import SimSetupError, find_tool
+from rknn_compat.sim.kmsg import kernel_log
 from rknn_compat.sim.profile import Profile
 
 BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
 TOYBOX_CANDIDATES = ("/usr/bin/toybox", "/bin/toybox")
 DASH_CANDIDATES = ("/bin/dash", "/usr/bin/dash")
 
-LINUX_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
-ANDROID_PATH = "/product/bin:/system/bin:/system/xbin:/odm/bin:/vendor/bin:/vendor/xbin"
-
 # the simulator's own control files inside the rootfs
 SIM_DIR = "/.sim"
 DROP_MARKER = "/.sim/drop"
 
 
-class SimSetupError(RuntimeError):
-    """The host lacks something the simulator needs (busybox, toybox, chroot rights)."""
-
-
-def find_tool(candidates: tuple[str, ...]) -> str | None:
-    for c in candidates:
-        if os.path.isfile(c) and os.access(c, os.X_OK):
-            return c
-    return shutil.which(os.path.basename(candidates[0]))
-
-
-# ---------------------------------------------------------------------------------------------
-# ELF-looking blobs
-
-
-_NONPRINT = bytes((b | 0x80) if 0x20 <= b < 0x7F or b == 9 else b for b in range(256))
-
-
-def elf_blob(strings: list[str], size: int, seed: str, e_type: int = 3) -> bytes:
-    """An aarch64 ELF header, then random bytes with each string embedded NUL-terminated.
-
-    Random filler is drawn from a seeded generator so a profile always gives the same bytes.
-    Filler bytes are kept out of the printable range next to the strings so ``strings`` shows
-    each embedded string exactly as given.
-    """
-    rnd = random.Random(hashlib.sha256(seed.encode()).digest())
-    # ELF64 little-endian header: e_ident, e_type, e_machine=183 (AArch64), e_version, ...
-    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
-    header = ident + struct.pack(
-        "<HHIQQQIHHHHHH", e_type, 183, 1, 0x1000 if e_type != 1 else 0, 64, 0, 0, 64, 56, 9, 64,
-        28, 27,
-    )
-    header += bytes(64 - len(header))
-    payload = b"".join(b"\0" + s.encode("utf-8", "surrogateescape") + b"\0" for s in strings)
-    filler_len = max(size - len(header) - len(payload), 1024)
-    # random filler with every printable byte moved to the high half, so ``strings`` shows
-    # exactly the embedded strings (as the real files show theirs)
-    raw = rnd.randbytes(filler_len).translate(_NONPRINT)
-    # spread the strings: cut the filler into pieces, a string block after each
-    pieces = len(strings) + 1
-    cuts = sorted(rnd.randrange(0, filler_len) for _ in range(pieces - 1))
-    out = bytearray(header)
-    prev = 0
-    for i, cut in enumerate(cuts):
-        out += raw[prev:cut]
-        out += b"\0" + strings[i].encode("utf-8", "surrogateescape") + b"\0"
-        prev = cut
-    out += raw[prev:]
-    return bytes(out)
-
-
-ELF_SECTIONS = [
-    ".shstrtab", ".interp", ".note.ABI-tag", ".gnu.hash", ".dynsym", ".dynstr", ".gnu.version",
-    ".gnu.version_r", ".rela.dyn", ".rela.plt", ".init", ".plt", ".text", ".fini", ".rodata",
-    ".eh_frame_hdr", ".eh_frame", ".init_array", ".fini_array", ".dynamic", ".got", ".got.plt",
-    ".data", ".bss", ".comment",
-]
-
-
-def rknn_server_strings(version: str, transfer: str | None) -> list[str]:
-    # rknn-version-facts.md §5.2: `strings rknn_server | grep build` gives exactly the version
-    # line and `.note.gnu.build-id`; other strings listed there are embedded too.
-    s = [
-        "/lib/ld-linux-aarch64.so.1", "libpthread.so.0", "librknn_runtime.so", "libstdc++.so.6",
-        "libc.so.6", "GLIBC_2.17", "start rknn server, version:%s", version,
-        "%ld NNService %s(%d): Invalid header version, except %d, got %d",
-        "NNPluginManager loadPlugins(%d): No plugin find!", "RKNN_SERVER_PLUGINS",
-        "/usr/lib/npu/rknn/plugins/", "GCC: (GNU) 6.3.1 20170109",
-    ]
-    if transfer:
-        s.append(transfer)
-    return s + ELF_SECTIONS[:3] + [".note.gnu.build-id"] + ELF_SECTIONS[3:]
-
-
-def runtime_strings(version: str) -> list[str]:
-    # rknn-version-facts.md §5.2 (12 `grep version` lines for 1.7.5) and RO-031 (`grep build`)
-    return [
-        "libOpenVX.so.1", "libGAL.so", "libVSC.so", "libArchModelSw.so", "libNNArchPerf.so",
-        version, "rknn_init", "rknn_query", "rknn_get_sdk_version", "pre_compile_version",
-        "optimization_level_version", "op_version", "W [%s:%d]Unsupported evis version",
-        "I [%s:%d]custom op version: %d",
-        "E [%s:%d]unsupport kernel size:%d/dilation:%d/evis version:%d",
-        "E [%s:%d] rknn_query,  info_len(%d) != sizeof(rknn_sdk_version)(%d)!",
-        "E [%s:%d]build tensor io fail",
-        "W [%s:%d]tensor ref input num > max_io %u, stop build",
-        "W [%s:%d]tensor ref output num > max_io %u, stop build",
-        "//int8 version", "HAL user version %s", "HAL kernel version %s",
-        ".shstrtab", ".gnu.hash", ".dynsym", ".dynstr", ".gnu.version", ".gnu.version_r",
-        ".rela.dyn", ".text", ".rodata", ".data", ".bss",
-    ]
-
-
-def galcore_strings(npu: dict) -> list[str]:
-    # rknn-version-facts.md §5.1: $VERSION$ tag, version string, printk formats, .modinfo without
-    # a version= field (so no /sys/module/galcore/version).
-    fmt = npu.get("galcore_format", "Galcore version %s")
-    s = [
-        npu.get("galcore_tag", ""), npu.get("galcore_string", ""), fmt,
-        "galcore: start npu probe.", "galcore: npu init.", "galcore: Soc platform init failed.",
-        "galcore: gpu_init() failed to register driver!", "[galcore warning]: power saveing is disabled.",
-        "license=Dual MIT/GPL", "description=Rockchip NPU Driver",
-        "parm=contiguousSize:Size of memory reserved for NPU", "parmtype=contiguousSize:ulong",
-        "parmtype=DDRBitWidth:int",
-        "vermagic=" + npu.get("galcore_vermagic", "4.4.194 SMP preempt mod_unload aarch64"),
-        "name=galcore", "depends=", ".modinfo", "__versions", ".gnu.linkonce.this_module",
-        ".note.gnu.build-id", ".symtab", ".strtab",
-    ]
-    return [x for x in s if x]
-
-
-def api_strings(version: str | None, transfer: str | None) -> list[str]:
-    s = ["rknn_init", "rknn_query", "rknn_get_sdk_version"]
-    if version:
-        s.append(version)
-    if transfer:
-        s.append(transfer)
-    return s + [".gnu.version", ".gnu.version_r", ".dynsym", ".text"]
-
-
-def _cpio_newc(entries: list[tuple[str, bytes, int]]) -> bytes:
-    out = bytearray()
-    ino = 300000
-    for name, data, mode in entries + [("TRAILER!!!", b"", 0)]:
-        nm = name.encode() + b"\0"
-        hdr = "070701" + "".join(
-            f"{v:08X}"
-            for v in (ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nm), 0)
-        )
-        out += hdr.encode() + nm
-        out += bytes((-len(out)) % 4)
-        out += data
-        out += bytes((-len(out)) % 4)
-        ino += 1
-    return bytes(out)
-
-
-def npu_firmware_boot_img(npu: dict, seed: str) -> bytes:
-    """RK3399Pro NPU firmware ``boot.img``: an Android boot image (header v0) whose ramdisk is a
-    gzip'd cpio holding the NPU-side rknn_server, librknn_runtime.so and galcore.ko.
-
-    As on hardware the ramdisk is compressed, so ``strings boot.img`` does not show the
-    versions; unpack it (``adb pull``, skip the header, gunzip, cpio -i) to read them.
-    """
-    rnd = random.Random(seed)
-    files = []
-    if npu.get("rknn_server"):
-        files.append(("usr/bin/rknn_server", elf_blob(
-            rknn_server_strings(npu["rknn_server"], npu.get("transfer")), 60_000, seed + "srv", 3),
-            0o100755))
-    if npu.get("runtime"):
-        files.append(("usr/lib/librknn_runtime.so", elf_blob(
-            runtime_strings(npu["runtime"]), 120_000, seed + "rt"), 0o100644))
-    if npu.get("galcore_tag") or npu.get("galcore_string"):
-        files.append(("lib/modules/galcore.ko", elf_blob(
-            galcore_strings(npu), 50_000, seed + "ko", 1), 0o100644))
-    ramdisk = gzip.compress(_cpio_newc(files), mtime=0)
-    kernel = rnd.randbytes(80_000)
-    page = 2048
-    hdr = b"ANDROID!" + struct.pack(
-        "<10I", len(kernel), 0x10008000, len(ramdisk), 0x11000000, 0, 0x10F00000, 0x10000100,
-        page, 0, 0,
-    )
-    hdr += b"rk3399pro-npu".ljust(16, b"\0")
-    hdr += b"console=ttyS1,1500000 androidboot.console=ttyS1".ljust(512, b"\0")
-    hdr += hashlib.sha1(kernel + ramdisk).digest().ljust(32, b"\0")
-    hdr += bytes(1024)
-
-    def pad(b: bytes) -> bytes:
-        return b + bytes((-len(b)) % page)
-
-    return pad(hdr) + pad(kernel) + pad(ramdisk)
-
-
-# ---------------------------------------------------------------------------------------------
-# kernel log transforms for faults
-
-
-def _noise_lines(start: float, n: int, seed: int) -> list[str]:
-    rnd = random.Random(seed)
-    msgs = [
-        "dwc3 fe800000.dwc3: device reset",
-        "android_work: sent uevent USB_STATE=CONFIGURED",
-        "rk_gmac-dwmac ffc40000.ethernet eth0: Link is Up - 100Mbps/Full - flow control rx/tx",
-        "audit: type=1400 audit(%d.%03d:%d): avc:  denied  { read } for  pid=%d comm=\"sh\"",
-        "usb 1-1: new high-speed USB device number %d using ehci-platform",
-        "healthd: battery l=100 v=5000 t=25.0 h=2 st=2 chg=u",
-        "lowmemorykiller: lowmem_shrink: convert oom_adj to oom_score_adj:",
-        "vendor storage:20190527 ret = 0",
-        "rockchip-dmc dmc: could not find power_model node",
-    ]
-    out = []
-    t = start
-    for i in range(n):
-        t += rnd.random() * 0.05
-        m = msgs[i % len(msgs)]
-        if "%" in m:
-            m = m.replace("%d", str(rnd.randrange(1, 9999))).replace("%03d", "000")
-        out.append(f"[{t:12.6f}] {m}")
-    return out
-
-
-def kernel_log(profile: Profile) -> bytes:
-    text = profile.dmesg
-    lines = text.splitlines()
-    f = profile.faults
-    if f.dmesg_rotated:
-        # the ring buffer wrapped: boot messages (and every galcore line) are gone
-        last = _last_time(lines) or 10.0
-        lines = [ln for ln in lines if "galcore" not in ln.lower()]
-        lines = lines[-3:] + _noise_lines(last + 3000.0, 4000, 7)
-    out = ("\n".join(lines) + "\n").encode()
-    if f.garbage:
-        junk = (
-            b"[    0.000000] \xff\xfe\x80 earlycon: uart8250 at MMIO32 0xff550000 \x1b[1;31m\xc3(\x00\n"
-            b"\x00\x00\x00\x00[    1.00\xb7\xe1] \xe4\xb8\xad\xe6\x96 DDR \xa0\xa1 V1.12 \r\n"
-        )
-        mid = out.find(b"\n", len(out) // 2) + 1
-        out = junk + out[:mid] + b"\x1b[0m\xfe\xfe\xfd garbled line \x07\x08\n" + out[mid:]
-    if f.huge_dmesg:
-        target = 10 * 1024 * 1024
-        last = _last_time(lines) or 20.0
-        filler = "\n".join(_noise_lines(last, 2000, 11)).encode() + b"\n"
-        chunks = [out]
-        size = len(out)
-        while size < target:
-            chunks.append(filler)
-            size += len(filler)
-        out = b"".join(chunks)[: target + len(out)]
-        cut = out.rfind(b"\n") + 1
-        out = out[:cut]
-    return out
-
-
-def _last_time(lines: list[str]) -> float | None:
-    for ln in reversed(lines):
-        m = re.match(r"\s*\[\s*(\d+\.\d+)\]", ln)
-        if m:
-            return float(m.group(1))
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
-# the rootfs itself
-
-
-def _write(root: Path, path: str, data: bytes | str, mode: int = 0o644) -> None:
+def _fresh(root: Path, path: str) -> Path:
+    """The host path of board path ``path``: its directory made, whatever was there removed."""
     p = root / path.lstrip("/")
     p.parent.mkdir(parents=True, exist_ok=True)
     if p.is_symlink() or p.exists():
         p.unlink()
+    return p
+
+
+def _write(root: Path, path: str, data: bytes | str, mode: int = 0o644) -> None:
+    p = _fresh(root, path)
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
     p.write_bytes(data)
@@ -302,16 +56,11 @@ def _write(root: Path, path: str, data: bytes | str, mode: int = 0o644) -> None:
 
 
 def _symlink(root: Path, path: str, target: str) -> None:
-    p = root / path.lstrip("/")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if p.is_symlink() or p.exists():
-        p.unlink()
-    os.symlink(target, p)
+    os.symlink(target, _fresh(root, path))
 
 
 def _copy_bin(src: str, root: Path, dest: str) -> None:
-    p = root / dest.lstrip("/")
-    p.parent.mkdir(parents=True, exist_ok=True)
+    p = _fresh(root, dest)
     shutil.copy2(src, p)
     os.chmod(p, 0o755)
 
@@ -358,7 +107,8 @@ def _proc_status(p) -> str:
 
 
 def default_cpuinfo(profile: Profile) -> str:
-    # aarch64 /proc/cpuinfo has no "Hardware" line on 4.4 kernels (RO-070)
+    # aarch64 /proc/cpuinfo has no "Hardware" line on 4.4 kernels (as in a ROC-RK3399-PC's,
+    # pasted in hrw/arm-socs-table issue 5)
     cores = 2 if "rk1808" in " ".join(profile.compatible) else 6
     blocks = []
     for i in range(cores):
@@ -485,7 +235,8 @@ def build_rootfs(profile: Profile, root: Path) -> Path:
 
     _write_proc(profile, root)
     _write_sys(profile, root)
-    _write_npu_files(profile, root)
+    for path, data, mode in npu_files(profile):
+        _write(root, path, data, mode)
 
     for ef in profile.files:
         if ef.elf_strings is not None:
@@ -617,103 +368,7 @@ def _write_sys(profile: Profile, root: Path) -> None:
         (root / d.lstrip("/")).mkdir(parents=True, exist_ok=True)
 
 
-def _write_npu_files(profile: Profile, root: Path) -> None:
-    npu = profile.npu
-    if not npu:
-        return
-    seed = profile.name.split("+")[0]
-    if npu["layout"] == "linux":
-        if npu.get("rknn_server"):
-            _write(root, npu.get("rknn_server_path", "/usr/bin/rknn_server"), elf_blob(
-                rknn_server_strings(npu["rknn_server"], npu.get("transfer")), 283_000,
-                seed + "rknn_server", 3), 0o755)
-            for s in ("start_rknn.sh", "restart_rknn.sh"):
-                _write(root, f"/usr/bin/{s}", "#!/bin/sh\n\nrknn_server &\n", 0o755)
-        if npu.get("runtime") and not profile.faults.no_runtime:
-            _write(root, npu.get("runtime_path", "/usr/lib/librknn_runtime.so"), elf_blob(
-                runtime_strings(npu["runtime"]), 1_500_000, seed + "runtime"), 0o755)
-            for lib in ("libOpenVX.so.1.2", "libGAL.so", "libVSC.so", "libNNArchPerf.so",
-                        "libArchModelSw.so"):
-                _write(root, f"/usr/lib/{lib}", elf_blob([lib, ".gnu.version"], 40_000,
-                                                         seed + lib), 0o755)
-        if npu.get("api"):
-            _write(root, npu.get("api_path", "/usr/lib/librknn_api.so"), elf_blob(
-                api_strings(npu["api"], npu.get("transfer")), 60_000, seed + "api"), 0o755)
-        if npu.get("galcore_tag") or npu.get("galcore_string"):
-            _write(root, npu.get("galcore_path", "/lib/modules/galcore.ko"), elf_blob(
-                galcore_strings(npu), 420_000, seed + "galcore", 1), 0o644)
-    else:  # android-rk3399pro: NPU-side software lives in the NPU firmware image
-        fw = npu.get("firmware_dir", "/vendor/etc/npu_fw")
-        _write(root, f"{fw}/boot.img", npu_firmware_boot_img(npu, seed), 0o644)
-        for n, size in (("MiniLoaderAll.bin", 280_000), ("trust.img", 200_000),
-                        ("uboot.img", 300_000)):
-            _write(root, f"{fw}/{n}", random.Random(seed + n).randbytes(size), 0o644)
-        api = npu.get("api_path", "/vendor/lib64/librknn_api.so")
-        if not profile.faults.no_runtime:
-            _write(root, api, elf_blob(api_strings(npu.get("api"), npu.get("transfer")), 90_000,
-                                       seed + "api"), 0o644)
-            _write(root, api.replace("lib64", "lib"), elf_blob(
-                api_strings(npu.get("api"), npu.get("transfer")), 70_000, seed + "api32"), 0o644)
-        _write(root, "/vendor/bin/npu_transfer_proxy", elf_blob(
-            [npu.get("transfer") or "Transfer version 2.1.0 (b5861e7@2020-11-23T11:50:51)",
-             "Starting NPU Transfer Proxy", ".note.gnu.build-id"], 150_000, seed + "proxy", 3),
-            0o755)
-
-
 def new_rootfs(profile: Profile, parent: str | None = None) -> Path:
     d = Path(tempfile.mkdtemp(prefix=f"rknn-sim-{profile.name.split('+')[0]}-", dir=parent))
     build_rootfs(profile, d / "root")
     return d / "root"
-
-
-# ---------------------------------------------------------------------------------------------
-# running commands inside
-
-
-def isolation_prefix(root: Path) -> list[str]:
-    """The argv prefix that runs a program with ``root`` as ``/``."""
-    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-    unshare = shutil.which("unshare")
-    if os.geteuid() == 0:
-        # own UTS namespace so the board's `hostname` (a busybox NOFORK applet that ash runs
-        # without looking at PATH) can be set without touching the host's
-        return ([unshare, "--uts"] if unshare else []) + [chroot, str(root)]
-    if not unshare:
-        raise SimSetupError("not root and no `unshare` (util-linux): cannot isolate the board")
-    # not root: no mknod, so bind the host's /dev/null, /dev/zero, /dev/urandom over the
-    # rootfs's placeholder files inside a private mount namespace, then chroot
-    mount = shutil.which("mount") or "/usr/bin/mount"
-    script = (
-        f'for n in null zero urandom; do {shlex.quote(mount)} --bind "/dev/$n" "$0/dev/$n" '
-        '2>/dev/null; done; exec "$1" "$0" "${@:2}"'
-    )
-    bash = shutil.which("bash") or "/bin/bash"
-    return [unshare, "-r", "-m", "--uts", bash, "-c", script, str(root), chroot]
-
-
-def shell_argv(profile: Profile, root: Path, cmd: str) -> list[str]:
-    """argv running ``cmd`` with the board's shell inside ``root``."""
-    argv = isolation_prefix(root) + [shell_path(profile)]
-    if not cmd:
-        return argv + ["-i"]
-    if "--uts" in argv:
-        # set the board's hostname first; a newline keeps `cmd` parsed on its own
-        cmd = f"hostname {profile.hostname} >/dev/null 2>&1\n{cmd}"
-    return argv + ["-c", cmd]
-
-
-def board_env(profile: Profile, term: str | None = None) -> dict[str, str]:
-    if profile.os == "android":
-        env = {"PATH": ANDROID_PATH, "HOME": "/", "SHELL": "/system/bin/sh",
-               "ANDROID_ROOT": "/system", "ANDROID_DATA": "/data", "HOSTNAME": profile.hostname,
-               "TMPDIR": "/data/local/tmp", "USER": "root", "LOGNAME": "root"}
-    else:
-        env = {"PATH": LINUX_PATH, "HOME": "/root", "SHELL": "/bin/sh", "USER": "root",
-               "LOGNAME": "root", "HOSTNAME": profile.hostname}
-    if term:
-        env["TERM"] = term
-    return env
-
-
-def shell_path(profile: Profile) -> str:
-    return "/system/bin/sh" if profile.os == "android" else "/bin/sh"

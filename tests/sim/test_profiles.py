@@ -4,7 +4,8 @@ import pytest
 
 from rknn_compat.errors import UsageError
 from rknn_compat.sim import ProfileError, list_profiles, load_profile
-from rknn_compat.sim.rootfs import elf_blob, kernel_log
+from rknn_compat.sim.blobs import elf_blob
+from rknn_compat.sim.kmsg import kernel_log
 
 REQUIRED = [
     "rk1808-linux-1.3.2", "rk1808-linux-1.1.0", "rk3399pro-android-1.7.5", "rk1808-mixed",
