@@ -169,6 +169,7 @@ class Matrix:
     onnx: list[OnnxRow] = field(default_factory=list)
     platforms: dict[str, Platform] = field(default_factory=dict)
     directory: Path | None = None
+    sources: dict[str, Source] = field(default_factory=dict)  # sources.toml by id, for the other tables
 
     def release(self, toolkit: str | Version, generation: str = "rknpu1") -> Release:
         """The release row of RKNN Toolkit (``rknpu1``) or RKNN-Toolkit2 (``rknpu2``).
