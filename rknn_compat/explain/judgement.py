@@ -52,9 +52,7 @@ def target_toolkit(matrix: Matrix, facts: list[LogFact], toolkit: str | None, to
         return None, {"reason": "the log names no toolkit version (give --toolkit or --toolkit2)"}
     try:
         rel = matrix.release(version, gen)
-    except RknnCompatError as exc:
-        if banner is None:
-            raise  # an unknown --toolkit is the user's error (exit 2)
+    except RknnCompatError as exc:  # a version the tables do not list still dates a "fixed in" answer
         info["reason"] = str(exc)
         return None, info
     info["release"] = rel.label
