@@ -80,6 +80,8 @@ def signatures(directory: str | os.PathLike | None = None) -> list[Signature]:
 def _load(path: Path, directory) -> list[Signature]:
     out: list[Signature] = []
     for where, row in read_rows(path, "signature"):
+        if isinstance(row.get("id"), str):
+            where = f"{where} ({row['id']})"
         flags = {k: row.get(k, False) for k in _FLAGS}
         if not all(isinstance(v, bool) for v in flags.values()):
             raise MatrixError(f"{where}: {' and '.join(_FLAGS)} must be true or false")
@@ -89,7 +91,6 @@ def _load(path: Path, directory) -> list[Signature]:
         lists = {k: strings(where, f, k) for k in _LISTS}
         if not _ID.match(f["id"]) or any(s.id == f["id"] for s in out):
             raise MatrixError(f"{where}: id must be unique, lower case letters, digits, '.' and '-'")
-        where = f"{where} ({f['id']})"
         keywords = _lower(where, "keywords", lists["keywords"])
         context = _lower(where, "context", lists["context"])
         patterns = tuple(_compile(where, p) for p in lists["patterns"])
