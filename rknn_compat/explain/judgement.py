@@ -17,7 +17,7 @@ from .. import judge as board_judge
 from ..errors import RknnCompatError
 from ..results import MISMATCH, Fact
 from ..tables import COMPONENT_LABELS, Matrix
-from ..tables.model_versions import ModelVersion
+from ..tables.model_versions import ModelVersion, for_version
 from .report import Diagnosis, LogFact
 
 _PRODUCT_OF = {"rknn_toolkit": ("rknpu1", "rknn-toolkit"), "rknn_toolkit_lite": ("rknpu1", "rknn-toolkit"),
@@ -172,7 +172,7 @@ def model_version(diag: Diagnosis, facts: list[LogFact], rows: list[ModelVersion
     accepted = sorted({int(v) for v in diag.facts.get("runtime_model_version", []) if v.isdigit()})
     runtime = last(facts, *_RUNTIMES)
     for version in versions:
-        row = next((r for r in rows if r.version == version), None)
+        row = for_version(rows, version)
         if row is None:
             diag.judgement.append(f"Model version {version} is not in matrices/model_versions.toml: which runtime "
                                   "loads it is unknown.")

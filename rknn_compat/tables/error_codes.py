@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import MatrixError
 from .model import GENERATIONS, Cite
-from .rows import cite, fields, read_rows, strings, table_path
+from .rows import cached, cite, fields, read_rows, strings
 
 _NAMES = {"rknn_error": re.compile(r"^RKNN_(?:SUCC|ERR_[A-Z_]{1,60})$"),
           "transfer_error": re.compile(r"^ERROR_[A-Z_]{1,40}$")}
@@ -46,14 +46,8 @@ class ErrorCodes:
         return self.rknn.get(code)
 
 
-_CACHE: dict[Path, ErrorCodes] = {}
-
-
 def error_codes(directory: str | os.PathLike | None = None) -> ErrorCodes:
-    path = table_path(directory, "error_codes.toml")
-    if path not in _CACHE:
-        _CACHE[path] = _load(path, directory)
-    return _CACHE[path]
+    return cached(directory, "error_codes.toml", _load)
 
 
 def _load(path: Path, directory) -> ErrorCodes:

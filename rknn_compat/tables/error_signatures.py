@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import MatrixError
 from ..versions import Version, VersionError, parse_version
 from .model import Cite
-from .rows import cite, fields, read_rows, strings, table_path
+from .rows import cached, cite, fields, read_rows, strings
 
 try:  # Python >= 3.11
     from re import _parser as sre_parse  # type: ignore[attr-defined]
@@ -67,14 +67,8 @@ class Signature:
         return None
 
 
-_CACHE: dict[Path, list[Signature]] = {}
-
-
 def signatures(directory: str | os.PathLike | None = None) -> list[Signature]:
-    path = table_path(directory, "error_signatures.toml")
-    if path not in _CACHE:
-        _CACHE[path] = _load(path, directory)
-    return _CACHE[path]
+    return cached(directory, "error_signatures.toml", _load)
 
 
 def _load(path: Path, directory) -> list[Signature]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import MatrixError
 from ..versions import Version, VersionError, parse_version
 from .model import Cite
-from .rows import cite, fields, read_rows, strings, table_path
+from .rows import cached, cite, fields, read_rows, strings
 
 
 @dataclass(frozen=True)
@@ -26,15 +26,9 @@ class ModelVersion:
     notes: tuple[str, ...] = ()
 
 
-_CACHE: dict[Path, list[ModelVersion]] = {}
-
-
 def model_versions(directory: str | os.PathLike | None = None) -> list[ModelVersion]:
     """Rows in ascending version order."""
-    path = table_path(directory, "model_versions.toml")
-    if path not in _CACHE:
-        _CACHE[path] = _load(path, directory)
-    return _CACHE[path]
+    return cached(directory, "model_versions.toml", _load)
 
 
 def for_version(rows: list[ModelVersion], version: int) -> ModelVersion | None:

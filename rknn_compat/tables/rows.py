@@ -20,6 +20,17 @@ def table_path(directory: str | os.PathLike | None, name: str) -> Path:
     return resolve_directory(directory).resolve() / name
 
 
+_CACHE: dict[Path, object] = {}
+
+
+def cached(directory, name: str, loader):
+    """``loader(path, directory)`` for the table file ``name``, once per matrix directory."""
+    path = table_path(directory, name)
+    if path not in _CACHE:
+        _CACHE[path] = loader(path, directory)
+    return _CACHE[path]
+
+
 def read_rows(path: Path, table: str, tables: tuple[str, ...] = ()) -> list[tuple[str, dict]]:
     """The ``[[table]]`` rows of ``path`` as ``(where, row)``; a missing file has none.
 
