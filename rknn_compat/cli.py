@@ -35,6 +35,7 @@ MatrixFormat = choices("MatrixFormat", Format.TABLE, Format.JSON, Format.JSONL, 
 ProbeFormat = choices("ProbeFormat", Format.TABLE, Format.JSON)
 InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 UsbFormat = choices("UsbFormat", Format.TABLE, Format.JSON)
+ModelFormat = choices("ModelFormat", Format.TABLE, Format.JSON)
 
 DEVICE_HELP = "adb serial, HOST:PORT (connected if needed), 'local' (run on the board) or 'fixture:FILE'."
 TIMEOUT_HELP = "Seconds allowed for each board call; a dead board costs at most this."
@@ -175,6 +176,31 @@ def usb(
         return
     report = check_usb_access()
     sys.stdout.write(usb_text(report, fmt.value))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def model(
+    files: list[str] = typer.Argument(..., help="Model files: .rknn, .onnx, .tflite, .prototxt/.caffemodel, "
+                                      ".pb, .pt/.pth, .cfg."),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
+    toolkit2: Optional[str] = TOOLKIT2,
+    device: Optional[str] = typer.Option(None, "--device", "-d", help="Judge .rknn files against this board: "
+                                         + DEVICE_HELP),
+    fmt: ModelFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Will these model files convert with this toolkit and load on this board?
+
+    Exit 0 fits, 1 will not load, 2 a file is not a readable model, 3 cannot tell (no target, a fact unknown)."""
+    from .model import check_models
+    from .output.model import model_text
+
+    report = check_models(files, toolkit=toolkit, toolkit2=toolkit2, device=device, matrices=matrices)
+    sys.stdout.write(model_text(report, fmt.value))
+    for m in report.models:
+        if m.error:
+            _error(f"{m.path}: {m.error}")
     raise typer.Exit(report.exit_code)
 
 
