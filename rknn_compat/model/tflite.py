@@ -35,7 +35,7 @@ def read(mf: ModelFile, report: ModelReport) -> None:
     for entry in root.tables(6, MAX_METADATA):
         name = entry.string(0, 128)
         if name:
-            meta[name] = entry.uint(1)
+            meta[name] = entry.uint(1, default=0)  # schema default 0
     facts["metadata"] = sorted(meta)
     facts["min_runtime_version"] = None
     if "min_runtime_version" in meta and meta["min_runtime_version"] is not None:
