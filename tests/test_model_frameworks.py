@@ -103,7 +103,8 @@ def test_real_caffe_prototxts(name, fmt, deprecated, verdict):
 
 
 def test_caffe_round_mode(tmp_path):
-    text = ('name: "n"\nlayer {\n  name: "data"\n  type: "Input"\n  top: "data"\n  input_param { shape { dim: 1 } }\n}\n'
+    text = ('name: "n"\nlayer {\n  name: "data"\n  type: "Input"\n  top: "data"\n'
+            '  input_param { shape { dim: 1 } }\n}\n'
             'layer {\n  name: "pool1"\n  type: "Pooling"\n  # round_mode in a comment is not a field\n'
             '  pooling_param {\n    pool: MAX\n    round_mode: CEIL\n  }\n}\n')
     m = check_models([_write(tmp_path, "n.prototxt", text.encode())], toolkit="1.3.2").models[0]

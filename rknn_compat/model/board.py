@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..judge import _version  # the probe's own reading of a fact's version (one rule for both)
 from ..results import BoardReport, Fact, ToolkitTarget
-from ..versions import Version, VersionError, parse_version
+from ..versions import Version
 
 
 @dataclass
@@ -68,11 +69,3 @@ def from_report(report: BoardReport, matrix) -> BoardFacts:
         out.reasons["rknn_server"] = server.reason or report.error or "not read"
     return out
 
-
-def _version(fact: Fact) -> Version | None:
-    if fact.version is not None or not fact.value:
-        return fact.version
-    try:
-        return parse_version(fact.value)
-    except VersionError:
-        return None
