@@ -214,6 +214,10 @@ def doctor(
         import tempfile
 
         from .doctor import doctor as run_doctor
+        from .doctor.bundle import archive_kind
+
+        if bundle:
+            archive_kind(bundle)  # a bad name fails before anything runs
 
         with tempfile.TemporaryDirectory(prefix="rknn-doctor-") as scratch:
             report = run_doctor(python=python, devices=device, toolkit=toolkit, toolkit2=toolkit2, models=model,

@@ -61,13 +61,13 @@ def requires_checks(dist: RknnDistribution, env: Environment, rules: HostRules, 
             continue
         check = _judge(req, installed, owner, pip)
         (met.append(check) if check.status == OK else checks.append(check))
+    total = len(met) + len(checks) + len(missing)
     if missing:
         names = ", ".join(str(r) for r in missing)
         checks.append(Check("requires-missing", PROBLEM, f"dependencies of {owner}",
                             found=f"not installed: {names}", expected=f"every Requires-Dist of {owner}",
                             remedy=f"Install them into the toolkit's interpreter: {pip(*map(str, missing))}",
                             evidence=[f"Requires-Dist: {r}" for r in missing], source=f"{owner} METADATA"))
-    total = len(met) + len(checks) + len(missing)
     summary = Check("requires-dist", OK, f"requirements of {owner}",
                     found=f"{len(met)} of {total} Requires-Dist of {owner} met",
                     evidence=[c.found or "" for c in met], source=f"{owner} METADATA")
