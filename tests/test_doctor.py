@@ -210,9 +210,11 @@ def test_malformed_listing_is_dropped_not_trusted():
 
 
 @pytest.mark.parametrize("name, version, revision", [
-    ("rknn-model-zoo-120.txt", "1.0.41", "35.0.1-11580240"), ("mifit-data-export-4.txt", "1.0.32", "eac51f2bb6a8-android"),
+    ("rknn-model-zoo-120.txt", "1.0.41", "35.0.1-11580240"),
+    ("mifit-data-export-4.txt", "1.0.32", "eac51f2bb6a8-android"),
     ("adb-explorer-150.txt", "1.0.39", "5943271ace17-android"), ("logcat-10.txt", "1.0.41", "29.0.1-5644136"),
-    ("rknn-toolkit2-2.3.2-bundled.txt", "1.0.40", "4986621"), ("adbutils-2.12.0-bundled.txt", "1.0.41", "36.0.0-13206524"),
+    ("rknn-toolkit2-2.3.2-bundled.txt", "1.0.40", "4986621"),
+    ("adbutils-2.12.0-bundled.txt", "1.0.41", "36.0.0-13206524"),
 ])
 def test_real_adb_version_outputs(name, version, revision):
     text = (DATA / "adb" / name).read_text(encoding="utf-8")
