@@ -108,7 +108,6 @@ class AdbTransport:
         self.entry = entry
         self.serial = entry.serial
         self.calls = 0
-        self.bytes_in = 0
 
     def _device(self):
         if self.entry.transport_id:
@@ -152,12 +151,10 @@ class AdbTransport:
             if conn is not None:
                 _close_quietly(conn)
         out = b"".join(chunks)
-        self.bytes_in += len(out)
         return CommandResult(script, out, None, True, None, time.monotonic() - started)
 
     def _partial(self, script, chunks, started, why) -> CommandResult:
         out = b"".join(chunks)
-        self.bytes_in += len(out)
         return CommandResult(script, out, None, False, why, time.monotonic() - started)
 
     def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
@@ -173,11 +170,8 @@ class AdbTransport:
         except (adbutils.AdbError, OSError, EOFError):
             return None
         self.calls += 2
-        self.bytes_in += len(data)
         return data
 
-    def close(self) -> None:
-        """Nothing is held open between calls."""
 
 
 def _close_quietly(conn) -> None:

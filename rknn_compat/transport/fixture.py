@@ -44,8 +44,6 @@ class RecordingTransport:
         self.files[path] = None if data is None else base64.b64encode(data).decode()
         return data
 
-    def close(self) -> None:
-        self.inner.close()
 
     def save(self, path: str | Path) -> None:
         doc = {"format": FORMAT, "serial": self.serial, "transport": self.kind,
@@ -113,5 +111,3 @@ class FixtureTransport:
     def read_file(self, path: str, timeout: float, limit: int = 4 * 1024 * 1024) -> bytes | None:
         return self.files.get(path)
 
-    def close(self) -> None:
-        pass
