@@ -23,7 +23,11 @@ ALLOWED = {
     "remedies": {"tables"},
     "judge": {"errors", "versions", "tables", "results", "remedies"},
     "host": {"errors", "versions", "tables"},
-    "output": {"errors", "versions", "tables", "results", "host"},
+    "output": {"errors", "versions", "tables", "results", "host", "doctor"},
+    # doctor wires the chain together like board_probe (and calls it); the optional feature folders
+    # model/ and explain/ are used where a build has them; __version__ is the package's version string
+    "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
+               "__version__"},
 }
 
 

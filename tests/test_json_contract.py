@@ -91,3 +91,24 @@ def test_usb_json():
     res = run_cli("usb", "--format", "json")
     assert set(res.json) == USB_KEYS
     assert res.returncode in (0, 1, 3)
+
+
+DOCTOR_KEYS = {"format", "rknn_compat", "areas", "summary"}
+DOCTOR_AREA_KEYS = {"id", "title", "status", "summary", "checks"}
+DOCTOR_CHECK_KEYS = {"id", "status", "title", "found", "expected", "remedy", "evidence", "source"}  # + "details"
+DOCTOR_SUMMARY_KEYS = {"status", "exit_code", "areas", "ok", "warning", "problem", "unknown", "crashed", "seconds"}
+
+
+def test_doctor_json(boards, board_env):
+    board = boards("rk1808-linux-1.3.2")[0]
+    r = run_cli("doctor", "--device", board.serial, "--toolkit", "1.3.2", "--format", "json", env=board_env)
+    d = r.json
+    assert set(d) == DOCTOR_KEYS and set(d["summary"]) == DOCTOR_SUMMARY_KEYS
+    assert [a["id"] for a in d["areas"]] == ["host", "toolkit", "adb", "usb", "boards"]
+    for area in d["areas"]:
+        assert set(area) == DOCTOR_AREA_KEYS
+        for check in area["checks"]:
+            assert set(check) - {"details"} == DOCTOR_CHECK_KEYS
+    board_check = next(a for a in d["areas"] if a["id"] == "boards")["checks"][0]
+    _check_board(board_check["details"])  # a board's details are its probe JSON
+    assert r.returncode == d["summary"]["exit_code"]
