@@ -1,7 +1,7 @@
 """The probe's seams without adb: the answer splitter, facts from section texts, the judge,
 recordings, the local transport and the RK3399Pro firmware unpacker.
 
-Section texts are real board outputs (shared/reference/real-board-outputs.md, RO-nnn) laid
+Section texts are real board outputs (tests/data/real_board_outputs.json, item RO-nnn) laid
 out the way the probe script prints them.
 """
 

@@ -9,7 +9,8 @@ The commands are the manual's (TS 1.3.2 section 1.7.2: ``dmesg | grep -i galcore
 ``strings /usr/bin/rknn_server | grep build``, ``strings /usr/lib/librknn_runtime.so
 | grep version``) with the fallbacks a real board needs: ``grep -a -o`` where
 ``strings`` is missing, the galcore.ko file's ``$VERSION$`` tag where the kernel log
-has rotated, and the library paths of every platform (rknn-version-facts.md 5.4).
+has rotated, and the library paths of every platform (rockchip-linux/rknpu drivers/ for RKNPU1;
+airockchip/rknn-toolkit2 rknpu2/runtime and doc/rknn_server_proxy.md for RKNPU2, RV1103/RV1106 under /oem).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 MARK = "@@RKNN-COMPAT@@"
 
-# Board paths, rknn-version-facts.md section 5.4 (RKNPU1 and RKNPU2 layouts).
+# Board paths of the RKNPU1 and RKNPU2 layouts (sources in the module docstring).
 RKNN_SERVER_PATHS = (
     "/usr/bin/rknn_server", "/vendor/bin/rknn_server", "/system/bin/rknn_server",
     "/oem/usr/bin/rknn_server",
