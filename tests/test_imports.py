@@ -26,6 +26,8 @@ ALLOWED = {
     "output": {"errors", "versions", "tables", "results", "host", "doctor"},
     # doctor wires the chain together like board_probe (and calls it); the optional feature folders
     # model/ and explain/ are used where a build has them; __version__ is the package's version string
+    # model/ reads files and judges them; with --device it probes the board like doctor does
+    "model": {"errors", "versions", "tables", "results", "judge", "board_probe"},
     "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
                "__version__"},
 }

@@ -112,3 +112,30 @@ def test_doctor_json(boards, board_env):
     board_check = next(a for a in d["areas"] if a["id"] == "boards")["checks"][0]
     _check_board(board_check["details"])  # a board's details are its probe JSON
     assert r.returncode == d["summary"]["exit_code"]
+
+
+MODELS_KEYS = {"models", "target", "device", "verdict"}
+MODEL_KEYS = {"path", "format", "size", "facts", "unknown_facts", "findings", "notes", "verdict", "error",
+              "bytes_read", "seconds"}
+MODEL_FINDING_KEYS = {"check", "status", "expected", "found", "remedy", "source"}
+MODEL_TARGET_KEYS = {"toolkit", "generation", "source", "reason"}
+MODEL_DEVICE_KEYS = {"serial", "soc", "generation", "runtime", "runtime_library", "rknn_server",
+                     "rknn_server_installed", "unknown_facts", "error"}
+RKNN_FACT_KEYS = {"product", "toolkit_version", "target_platform", "container_version", "model_version",
+                  "precompiled"}
+
+
+def test_model_json(boards, board_env, tmp_path):
+    from model_files import toolkit1_rknn
+
+    board = boards("rk1808-linux-1.3.2")[0]
+    path = tmp_path / "m.rknn"
+    path.write_bytes(toolkit1_rknn(toolkit="1.3.2"))
+    r = run_cli("model", str(path), "--toolkit", "1.3.2", "--device", board.serial, "--format", "json",
+                env=board_env)
+    d = r.json
+    assert set(d) == MODELS_KEYS and set(d["target"]) == MODEL_TARGET_KEYS and set(d["device"]) == MODEL_DEVICE_KEYS
+    model = d["models"][0]
+    assert set(model) == MODEL_KEYS and RKNN_FACT_KEYS <= set(model["facts"])
+    assert model["findings"] and all(set(f) == MODEL_FINDING_KEYS for f in model["findings"])
+    assert (d["verdict"], r.returncode) == ("compatible", 0)

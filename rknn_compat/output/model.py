@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from ..model.results import ModelsReport
 from . import formats
 
 # file-derived text reaches the terminal: no escape sequences, no C0/C1 control characters
@@ -24,7 +23,8 @@ SHOWN = {
 }
 
 
-def model_text(report: ModelsReport, fmt: str) -> str:
+def model_text(report, fmt: str) -> str:
+    """``report``: a :class:`rknn_compat.model.ModelsReport`."""
     if fmt == "json":
         return formats.to_json(report.to_dict()) + "\n"
     target = report.target
