@@ -164,11 +164,12 @@ def _not_loaded(comp: str, loaded: Version, installed: Version) -> Finding:
                    remedies.driver_not_loaded(installed, loaded))
 
 
-def _installed_warning(comp: str, loaded: Version, installed: Version | None, req=None) -> list[Finding]:
+def _installed_warning(comp: str, loaded: Version, installed: Version | None, req=None,
+                       fits: bool | None = None) -> list[Finding]:
     """The loaded driver fits; the one on disk differs and loads at the next reboot."""
     if installed is None:
         return []
-    fits = None if req is None else req.admits(installed)
+    fits = req.admits(installed) if req is not None else fits
     return [Finding(f"{comp}_installed", WARNING, f"the loaded {loaded}", f"{installed} installed",
                     remedies.installed_differs(installed, loaded, fits))]
 
@@ -201,8 +202,9 @@ def _against_itself(matrix: Matrix, components: dict[str, Fact], versions: dict,
                 findings.append(_below_recommended(comp, version, short[0].components[comp], None))
             else:
                 findings.append(Finding(comp, OK, "toolkit " + ", ".join(matched), str(version)))
-                if comp == "npu_driver":
-                    findings += _installed_warning(comp, version, installed)
+                if comp == "npu_driver" and installed is not None:
+                    same = any(r.label in matched for r in _fitting(matrix, comp, installed, gen))
+                    findings += _installed_warning(comp, version, installed, fits=same)
         elif comp == "npu_driver" and installed is not None and matched:
             findings.append(_not_loaded(comp, version, installed))
         elif not belongs:

@@ -127,8 +127,8 @@ def driver_not_loaded(installed, loaded) -> str:
 
 
 def installed_differs(installed, loaded, fits: bool | None) -> str:
-    after = {True: "it fits as well", False: "it does NOT fit the target toolkit",
-             None: "check that it belongs to the same release"}[fits]
+    after = {True: "it fits as well", False: "it does NOT fit (the target toolkit, or the board's other "
+             "components)", None: "check that it belongs to the same release"}[fits]
     return (f"The module file on disk is {installed}, not the loaded {loaded}: the next reboot loads it; "
             f"{after}.")
 

@@ -289,3 +289,10 @@ def test_an_internal_error_as_a_user_runs_it(tmp_path):
     assert proc.returncode == 70, proc
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "traceback saved in" in proc.stderr
+
+
+def test_without_target_a_driver_file_of_another_release_is_a_warning(m):
+    c = comps("6.4.6.5.351518", "1.7.5", "1.7.5", installed_version="6.4.3.293908")
+    j = judge.judge(m, plat(), c, RUNNING, None)
+    assert j.verdict == CONSISTENT and j.matched == ["1.7.5"]
+    assert "does NOT fit" in by(j)["npu_driver_installed"].remedy
