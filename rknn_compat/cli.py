@@ -36,6 +36,7 @@ MatrixFormat = choices("MatrixFormat", Format.TABLE, Format.JSON, Format.JSONL, 
 ProbeFormat = choices("ProbeFormat", Format.TABLE, Format.JSON)
 InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 UsbFormat = choices("UsbFormat", Format.TABLE, Format.JSON)
+DoctorFormat = choices("DoctorFormat", Format.TABLE, Format.JSON)
 
 DEVICE_HELP = "adb serial, HOST:PORT (connected if needed), 'local' (run on the board) or 'fixture:FILE'."
 TIMEOUT_HELP = "Seconds allowed for each board call; a dead board costs at most this."
@@ -178,6 +179,58 @@ def usb(
         return
     report = check_usb_access()
     sys.stdout.write(usb_text(report, fmt.value))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def doctor(
+    python: Optional[str] = typer.Option(None, "--python", help="The interpreter the toolkit is installed in "
+                                         "(default: this one)."),
+    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
+                                               "every board the running adb server lists."),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
+    toolkit2: Optional[str] = TOOLKIT2,
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model file to check (repeatable)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every check with its evidence."),
+    fmt: DoctorFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    bundle: Optional[str] = typer.Option(None, "--bundle", help="Also write a bug-report bundle (FILE.zip or "
+                                         "FILE.tar.gz)."),
+    log: Optional[list[str]] = typer.Option(None, "--log", help="A log file to put in the bundle (repeatable)."),
+    redact: bool = typer.Option(False, "--redact", help="In the bundle, replace serials, IP addresses, host and "
+                                "user names."),
+    from_file: Optional[str] = typer.Option(None, "--from", help="Re-render a bundle or doctor JSON instead of "
+                                            "checking this host."),
+    timeout: float = TIMEOUT,
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Check the whole chain: host, toolkit environment, adb, USB, boards (and models); one line per area.
+
+    Exit code: the worst area (1 a problem, 3 something could not be checked, 70 a check crashed, else 0)."""
+    from .output.doctor import can_encode, doctor_text
+
+    unicode = can_encode(getattr(sys.stdout, "encoding", None))
+    if from_file:
+        from .doctor.bundle import read_report
+
+        report = read_report(from_file)
+    else:
+        import tempfile
+
+        from .doctor import doctor as run_doctor
+        from .doctor.bundle import archive_kind
+
+        if bundle:
+            archive_kind(bundle)  # a bad name fails before anything runs
+
+        with tempfile.TemporaryDirectory(prefix="rknn-doctor-") as scratch:
+            report = run_doctor(python=python, devices=device, toolkit=toolkit, toolkit2=toolkit2, models=model,
+                                timeout=timeout, matrices=matrices, record_dir=scratch if bundle else None)
+            if bundle:
+                from .doctor.bundle import write_bundle
+
+                write_bundle(report, bundle, scratch, doctor_text(report, "table", verbose=True),
+                             logs=log or [], redact=redact)
+    sys.stdout.write(doctor_text(report, fmt.value, verbose=verbose, unicode=unicode))
     raise typer.Exit(report.exit_code)
 
 

@@ -39,15 +39,20 @@ class DeviceEntry:
         return self.tags.get("model")
 
 
+def server_address() -> tuple[str, int]:
+    """The adb server this environment names (ANDROID_ADB_SERVER_ADDRESS / _PORT, as adb reads them)."""
+    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
+    if not port_text.isdigit():
+        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
+    return os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1"), int(port_text)
+
+
 def client(timeout: float = SERVER_TIMEOUT):
     """An adbutils client for the adb server this environment names (ANDROID_ADB_SERVER_PORT)."""
     import adbutils
 
-    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
-    if not port_text.isdigit():
-        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
-    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
-    return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=timeout)
+    host, port = server_address()
+    return adbutils.AdbClient(host=host, port=port, socket_timeout=timeout)
 
 
 def list_devices(adb) -> list[DeviceEntry]:
