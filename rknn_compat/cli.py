@@ -26,8 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help=(
         "Check that an RKNN Toolkit and a Rockchip NPU board come from matching releases.\n\n"
-        "Exit codes: 0 compatible, 1 incompatible, 2 usage/input error, "
-        "3 device unreachable or a needed fact unknown."
+        "Exit codes: 0 compatible (or, with no target toolkit, consistent), 1 incompatible, "
+        "2 usage/input error, 3 device unreachable or a needed fact unknown, 4 not ready (the versions "
+        "fit, something stops it working), 70 internal error."
     ),
 )
 
@@ -133,7 +134,9 @@ def inventory(
     fmt: InventoryFormat = typer.Option("table", "--format", "-f", help="Output format."),
     matrices: Optional[str] = MATRICES,
 ) -> None:
-    """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 0)."""
+    """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 4 not ready > 0).
+
+    Without a target toolkit, boards on different releases are a finding of the rack (exit 1)."""
     from .lab_inventory import inventory as run_inventory
     from .output.inventory import inventory_text
     from .output.progress import terminal_progress
@@ -280,7 +283,39 @@ def main(argv: Optional[list] = None) -> int:
     except (KeyboardInterrupt, typer.Abort):
         _error("interrupted", prefix="")
         return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # a bug of ours: never exit 1 (scripts read "incompatible"), never a traceback
+        where = _save_traceback(exc, argv)
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        _error(f"{what}; {where}; please report it (rknn-compat --version, the command, that file)",
+               prefix="internal error: ")
+        return int(ExitCode.INTERNAL)
     return int(code) if isinstance(code, int) else int(ExitCode.OK)
+
+
+def _save_traceback(exc: BaseException, argv) -> str:
+    """Write the traceback to a file in the user's cache directory (else the temp directory)."""
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    from . import __version__
+
+    text = (f"rknn-compat {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+            f"argv: {list(sys.argv[:1]) + list(argv if argv is not None else sys.argv[1:])!r}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    problems = []
+    for directory in (os.path.join(cache, "rknn-compat"), tempfile.gettempdir()):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            fd, path = tempfile.mkstemp(prefix="crash-", suffix=".txt", dir=directory)
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as f:
+                f.write(text)
+            return f"traceback saved in {path}"
+        except OSError as err:
+            problems.append(f"{directory}: {err.strerror or err}")
+    return "the traceback could not be saved (" + "; ".join(problems) + ")"
 
 
 def run() -> None:

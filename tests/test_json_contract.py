@@ -15,11 +15,12 @@ from helpers import run_cli
 BOARD_KEYS = {"device", "platform", "components", "toolkit", "findings", "connection", "notes", "verdict", "error"}
 DEVICE_KEYS = {"serial", "state", "transport", "model", "product", "device", "transport_id", "round_trips", "bytes",
                "seconds"}
-TOOLKIT_KEYS = {"version", "generation", "source", "matched"}
+TOOLKIT_KEYS = {"version", "generation", "source", "matched"}  # + "reason" and "remedy" without a target
 FACT_KEYS = {"value", "evidence", "source", "reason"}  # components say "version" for "value"
 FINDING_KEYS = {"component", "status", "expected", "found", "remedy"}
-CONNECTION_KEYS = {"adb_state", "rknn_server_process", "usb"}
-SUMMARY_KEYS = {"boards", "compatible", "incompatible", "unknown", "verdict", "seconds"}
+CONNECTION_KEYS = {"adb_state", "rknn_server_process", "usb", "host_npu_transfer_proxy"}
+SUMMARY_KEYS = {"boards", "compatible", "consistent", "incompatible", "not_ready", "unknown", "verdict", "seconds"}
+RACK_KEYS = {"judged", "releases", "common", "status", "finding", "remedy"}
 RELEASE_KEYS = {"toolkit", "generation", "components", "frameworks", "notes", "sources"}
 REQUIREMENT_KEYS = {"accepts", "printed", "minimum", "library"}
 CITE_KEYS = {"id", "document", "edition", "section", "location"}
@@ -30,7 +31,7 @@ def _check_board(board: dict) -> None:
     assert set(board) == BOARD_KEYS
     assert set(board["device"]) <= DEVICE_KEYS and {"serial", "state", "transport"} <= set(board["device"])
     assert set(board["toolkit"]) >= {"version", "generation", "source"}
-    assert set(board["toolkit"]) <= TOOLKIT_KEYS | {"reason"}
+    assert set(board["toolkit"]) <= TOOLKIT_KEYS | {"reason", "remedy"}
     for fact in board["platform"].values():
         assert FACT_KEYS <= set(fact)
     for fact in board["components"].values():
@@ -63,8 +64,9 @@ def test_inventory_json(boards, board_env):
     res = run_cli("inventory", "--device", board.serial, "--toolkit", "1.3.2", "--format", "json", env=board_env)
     assert res.returncode == 1, res.stderr
     inv = res.json
-    assert set(inv) == {"boards", "summary", "toolkit"}
+    assert set(inv) == {"boards", "summary", "toolkit", "rack"}
     assert set(inv["summary"]) == SUMMARY_KEYS
+    assert set(inv["rack"]) == RACK_KEYS
     assert set(inv["toolkit"]) == {"version", "generation", "source"}
     for board_report in inv["boards"]:
         _check_board(board_report)

@@ -8,11 +8,13 @@ for), and the area says so.
 from __future__ import annotations
 
 from ..errors import RknnCompatError
-from ..results import COMPATIBLE, INCOMPATIBLE, BoardReport, ToolkitTarget
+from ..results import COMPATIBLE, CONSISTENT, INCOMPATIBLE, NOT_READY, BoardReport, ToolkitTarget
 from .context import Context
 from .report import OK, PROBLEM, UNKNOWN, WARNING, Check, guard
 
-_VERDICT = {COMPATIBLE: OK, INCOMPATIBLE: PROBLEM}
+# consistent: no target, the board agrees with itself (the toolkit area says the target is missing);
+# not ready: the versions fit but a service or the link stops it working, a problem to fix
+_VERDICT = {COMPATIBLE: OK, CONSISTENT: OK, INCOMPATIBLE: PROBLEM, NOT_READY: PROBLEM}
 
 
 def boards_area(ctx: Context) -> list[Check]:
