@@ -1,7 +1,7 @@
 """`rknn-compat explain` as a user runs it: exit codes, formats, the JSON contract, --device.
 
-The JSON key sets below are the contract (README, "rknn-compat explain"): keys may be added,
-never removed or renamed.
+The JSON key sets are pinned in tests/test_json_contract.py with the other commands'; here the
+values are checked.
 """
 
 from __future__ import annotations
@@ -20,13 +20,6 @@ PROBLEM = LOGS / "rockchip-linux-rknn-toolkit-511-two-runs-api-drv.log"
 CLEAN = LOGS / "rockchip-linux-rknn-toolkit2-292-clean-load.log"
 UNKNOWN = LOGS / "rockchip-linux-rknn-toolkit2-118-tqdm-joined.log"
 
-REPORT_KEYS = {"inputs", "facts", "diagnoses", "unexplained", "unexplained_count", "toolkit", "board", "notes",
-               "verdict", "reason", "seconds"}
-FACT_KEYS = {"component", "kind", "version", "value", "source", "line", "evidence", "how"}
-DIAGNOSIS_KEYS = {"id", "kind", "title", "what", "cause", "remedy", "lines", "source", "facts", "applies_to",
-                  "judgement", "inference"}
-LINE_KEYS = {"source", "line", "text"}
-INPUT_KEYS = {"name", "bytes", "lines", "kept_lines", "dropped_lines", "encoding"}
 
 
 def _run(capsys, *args):
@@ -41,14 +34,11 @@ def test_exit_codes(capsys):
     assert _run(capsys, UNKNOWN)[0] == 3
 
 
-def test_json_contract(capsys):
+def test_json_values(capsys):
     code, out, _ = _run(capsys, PROBLEM, "--format", "json")
     data = json.loads(out)
-    assert code == 1 and set(data) == REPORT_KEYS and data["verdict"] == "problem_found"
-    assert all(FACT_KEYS <= set(f) for f in data["facts"])
-    assert set(data["inputs"][0]) == INPUT_KEYS
+    assert code == 1 and data["verdict"] == "problem_found"
     for diag in data["diagnoses"]:
-        assert DIAGNOSIS_KEYS <= set(diag) and all(set(ln) == LINE_KEYS for ln in diag["lines"])
         assert {"id", "section", "threads"} <= set(diag["source"])
     drv = next(f for f in data["facts"] if f["component"] == "rknn_server")
     assert (drv["version"], drv["line"], drv["kind"]) == ("1.7.3", 11, "version")

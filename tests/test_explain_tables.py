@@ -1,4 +1,4 @@
-"""The tables explain reads: error signatures, error codes, model versions.
+"""The tables explain reads: error signatures, error codes.
 
 They load from matrices/ (or --matrices) and refuse a malformed row with file, row and reason:
 a pattern that could be slow (unbounded or nested repetition), a pattern no real example line
@@ -17,7 +17,6 @@ from rknn_compat.explain import explain
 from rknn_compat.tables import load
 from rknn_compat.tables.error_codes import error_codes
 from rknn_compat.tables.error_signatures import signatures
-from rknn_compat.tables.model_versions import model_versions
 
 REPO_MATRICES = load().directory
 
@@ -58,7 +57,6 @@ def test_shipped_tables_load():
     assert codes.rknn_code(-6).name == "RKNN_ERR_MODEL_INVALID"
     assert codes.named("ERROR_PIPE").code == -9 and codes.named("ERROR_PIPE").kind == "transfer_error"
     assert codes.rknn_code(-14).generations == ("rknpu1",)
-    assert [(m.version, str(m.runtime_min)) for m in model_versions()] == [(1, "1.1.0"), (4, "1.5.0"), (6, "1.5.2")]
 
 
 def test_a_good_extra_row_is_used(matrices, tmp_path):
@@ -107,22 +105,17 @@ def test_upper_case_keyword_and_duplicate_id(matrices):
         signatures(matrices)
 
 
-def test_error_codes_and_model_versions_validated(matrices):
+def test_error_codes_validated(matrices):
     codes = matrices / "error_codes.toml"
     codes.write_text(codes.read_text(encoding="utf-8").replace('code = -3\nname = "RKNN_ERR_DEVICE_UNAVAILABLE"',
                                                               'code = -2\nname = "RKNN_ERR_DEVICE_UNAVAILABLE"'),
                      encoding="utf-8")
     with pytest.raises(MatrixError, match=r"error_codes.toml: rknn_error 4: .*unique"):
         error_codes(matrices)
-    models = matrices / "model_versions.toml"
-    models.write_text(models.read_text(encoding="utf-8").replace('runtime_min = "1.5.0"', 'runtime_min = "one"'),
-                      encoding="utf-8")
-    with pytest.raises(MatrixError, match="model_versions.toml: model_version 2: not a version"):
-        model_versions(matrices)
 
 
 def test_a_directory_without_the_tables_has_no_signatures(matrices, tmp_path):
-    for name in ("error_signatures.toml", "error_codes.toml", "model_versions.toml"):
+    for name in ("error_signatures.toml", "error_codes.toml"):
         (matrices / name).unlink()
     assert signatures(matrices) == []
     log = tmp_path / "x.log"

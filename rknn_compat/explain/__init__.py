@@ -13,7 +13,7 @@ import time
 from .. import tables
 from ..tables.error_codes import error_codes
 from ..tables.error_signatures import signatures
-from ..tables.model_versions import model_versions
+from ..tables.model_rules import model_rules
 from . import facts as readers
 from . import judgement, match
 from .inputs import resolve
@@ -62,7 +62,7 @@ def explain(sources, toolkit: str | None = None, toolkit2: str | None = None, de
     for diag in diagnoses:
         judgement.fixed_in(diag, by_id[diag.id], report.facts, rel, report.toolkit)
         if diag.facts.get("model_version"):
-            judgement.model_version(diag, report.facts, model_versions(matrices), matrix)
+            judgement.model_version(diag, report.facts, model_rules(matrices).table("model_version"), matrix)
     versions = judgement.api_drv(matrix, report.facts)
     covered = {id(f) for f in report.facts if any(f.line in d.lines[1:] for d in versions)}
     versions += judgement.components(matrix, report.facts, rel, covered)

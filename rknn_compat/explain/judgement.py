@@ -5,7 +5,7 @@
 * The components the log shows (rknn_server, the runtime, the NPU driver) against the toolkit the
   log (or ``--toolkit``/``--toolkit2``) names, by :func:`rknn_compat.judge.judge`.
 * A model version above what the runtime accepts: the runtime release that loads it
-  (``matrices/model_versions.toml``), and whether the runtime the log names is the one that ran.
+  (``matrices/model_rules.toml``, shared with ``model``), and whether the runtime the log names is the one that ran.
 * A "fixed in X" answer: whether the user's version already has the fix.
 
 Versions the log does not show are never assumed: they stay out of the judgement.
@@ -17,7 +17,7 @@ from .. import judge as board_judge
 from ..errors import RknnCompatError
 from ..results import MISMATCH, Fact
 from ..tables import COMPONENT_LABELS, Matrix
-from ..tables.model_versions import ModelVersion, for_version
+from ..tables.model_rules import Rule
 from .report import Diagnosis, LogFact
 
 _PRODUCT_OF = {"rknn_toolkit": ("rknpu1", "rknn-toolkit"), "rknn_toolkit_lite": ("rknpu1", "rknn-toolkit"),
@@ -166,40 +166,40 @@ def generation(matrix: Matrix, facts: list[LogFact]) -> str | None:
     return gen
 
 
-def model_version(diag: Diagnosis, facts: list[LogFact], rows: list[ModelVersion], matrix: Matrix) -> None:
-    """Name the runtime that loads the refused model, and check the runtime the log names."""
+def model_version(diag: Diagnosis, facts: list[LogFact], rows: list[Rule], matrix: Matrix) -> None:
+    """Name the runtime that loads the refused model (matrices/model_rules.toml), and check the
+    runtime the log names."""
     versions = sorted({int(v) for v in diag.facts.get("model_version", []) if v.isdigit()})
     accepted = sorted({int(v) for v in diag.facts.get("runtime_model_version", []) if v.isdigit()})
     runtime = last(facts, *_RUNTIMES)
     for version in versions:
-        row = for_version(rows, version)
+        row = next((r for r in rows if r.fields["version"] == version), None)
         if row is None:
-            diag.judgement.append(f"Model version {version} is not in matrices/model_versions.toml: which runtime "
+            diag.judgement.append(f"Model version {version} is not in matrices/model_rules.toml: which runtime "
                                   "loads it is unknown.")
             continue
+        needed = row.fields["runtime_min"]
         releases = [r.label for r in matrix.releases if r.generation == "rknpu2"
-                    and r.toolkit.sort_key() >= row.runtime_min.sort_key()]
-        diag.judgement.append(
-            f"Model version {version} is written by RKNN-Toolkit2 {row.toolkit2_first} and later and loads in "
-            f"librknnrt {row.runtime_min} or later (toolkit2 releases: {', '.join(releases) or 'none listed'}; "
-            f"{row.cite}).")
+                    and r.toolkit.sort_key() >= needed.sort_key()]
+        diag.judgement.append(f"Model version {version} loads in librknnrt {needed} or later (toolkit2 releases: "
+                              f"{', '.join(releases) or 'none listed'}; {row.source}).")
         for acc in accepted:
-            older = [r for r in rows if r.version <= acc]
-            newer = [r for r in rows if r.version > acc]
-            if older and newer:
+            newer = [r for r in rows if r.fields["version"] > acc]
+            if newer and any(r.fields["version"] <= acc for r in rows):
+                first = min(newer, key=lambda r: r.fields["version"]).fields["runtime_min"]
                 diag.judgement.append(f"The runtime that refused it accepts model version {acc}: a librknnrt "
-                                      f"older than {newer[0].runtime_min}.")
+                                      f"older than {first}.")
         if runtime is not None and runtime.version is not None:
             where = f"{runtime.line.source}:{runtime.line.number}"
-            if runtime.version.sort_key() < row.runtime_min.sort_key():
+            if runtime.version.sort_key() < needed.sort_key():
                 diag.judgement.append(f"The log's {runtime.component} {runtime.value} ({where}) is older than "
-                                      f"{row.runtime_min}: update it.")
+                                      f"{needed}: update it.")
             else:
                 diag.judgement.append(
                     f"The log names {runtime.component} {runtime.value} ({where}), which loads version {version}, yet "
                     "the runtime refused it: the program loaded another librknnrt.so (a copy beside the "
                     "program, LD_LIBRARY_PATH, /usr/lib64, or the board was not restarted after the update).")
-        diag.facts.setdefault("runtime_min", []).append(str(row.runtime_min))
+        diag.facts.setdefault("runtime_min", []).append(str(needed))
 
 
 def fixed_in(diag: Diagnosis, sig, facts: list[LogFact], rel, info: dict) -> None:

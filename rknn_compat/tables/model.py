@@ -59,6 +59,7 @@ class Requirement:
     accepts: VersionSpec | None = None
     minimum: Version | None = None
     library: str | None = None
+    recommended: bool = False  # Rockchip only recommends it: an unmet one is a warning, never a mismatch
 
     def admits(self, found: Version) -> bool:
         if self.accepts is not None:
