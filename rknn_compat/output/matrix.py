@@ -75,7 +75,7 @@ def releases_text(releases: list[Release], fmt: str, query: dict | None = None,
         out = (formats.rows_text(rows, COMPONENT_COLUMNS, fmt) + "\n"
                + formats.rows_text(rows, [("toolkit", "toolkit"), ("generation", "gen")] + FRAMEWORK_COLUMNS, fmt))
     if board_releases:
-        out += ("\n" if out else "") + "Board releases no toolkit release lists:\n"
+        out += ("\n" if out else "") + ("Board releases no toolkit release lists:\n" if fmt == "table" else "")
         out += formats.rows_text([flat_row(r) for r in board_releases], BOARD_COLUMNS, fmt)
     return out
 

@@ -52,11 +52,17 @@ def find_release(m: Matrix, toolkit: str | Version, generation: str) -> Release:
     for rel in candidates:
         if rel.toolkit.matches(wanted):
             return rel
+    other = [r for r in m.releases if r.generation != generation and r.toolkit.matches(wanted)]
     newest = m.newest(generation)
-    if newest is not None and generation in m.products and wanted.sort_key() > newest.toolkit.sort_key():
+    if (not other and newest is not None and generation in m.products
+            and wanted.sort_key() > newest.toolkit.sort_key()):
         raise NewerThanTables(wanted, m.horizon(generation), derive(m, wanted, generation))
     near = ", ".join(_nearest(wanted, candidates)) or "none"
-    raise UsageError(f"unknown {PRODUCTS[generation]} version {wanted} (nearest known: {near})")
+    hint = ""
+    if other:
+        flag = "--toolkit2" if other[0].generation == "rknpu2" else "--toolkit"
+        hint = f"; {wanted} is an {other[0].product} release: {flag} {wanted}"
+    raise UsageError(f"unknown {PRODUCTS[generation]} version {wanted} (nearest known: {near}{hint})")
 
 
 def derive(m: Matrix, toolkit: Version, generation: str) -> Release:
