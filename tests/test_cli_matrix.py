@@ -428,3 +428,20 @@ def test_full_board_line_as_a_user_types_it():
                "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["toolkits"] == ["1.7.5"]
+
+
+def test_the_readme_row_example_adds_a_release(tmp_path):
+    readme = (REPO_MATRICES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Adding a row"):]
+    row = section[section.index("```toml\n") + len("```toml\n"):section.index("```\n", section.index("```toml"))]
+    d = tmp_path / "m"
+    shutil.copytree(REPO_MATRICES, d)
+    with open(d / "toolkit2.toml", "a", encoding="utf-8") as fh:
+        fh.write("\n" + row)
+    with open(d / "sources.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[[source]]\nid = "my-notes"\ntitle = "notes"\nedition = "1"\nlocation = "here"\n')
+    proc = run("matrix", "--toolkit2", "2.6.0", "--matrices", str(d), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rel = json.loads(proc.stdout)["releases"][0]
+    assert rel["kind"] == "toolkit" and rel["components"]["rknn_server"]["commits"] == ["abc1234"]
+    assert run("matrix", "--toolkit2", "2.6.0").returncode == 3  # the shipped tables stop at 2.5.0
