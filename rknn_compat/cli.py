@@ -26,8 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help=(
         "Check that an RKNN Toolkit and a Rockchip NPU board come from matching releases.\n\n"
-        "Exit codes: 0 compatible, 1 incompatible, 2 usage/input error, "
-        "3 device unreachable or a needed fact unknown."
+        "Exit codes: 0 compatible (or, with no target toolkit, consistent), 1 incompatible, "
+        "2 usage/input error, 3 device unreachable or a needed fact unknown, 4 not ready (the versions "
+        "fit, something stops it working), 70 internal error."
     ),
 )
 
@@ -35,6 +36,7 @@ MatrixFormat = choices("MatrixFormat", Format.TABLE, Format.JSON, Format.JSONL, 
 ProbeFormat = choices("ProbeFormat", Format.TABLE, Format.JSON)
 InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 UsbFormat = choices("UsbFormat", Format.TABLE, Format.JSON)
+DoctorFormat = choices("DoctorFormat", Format.TABLE, Format.JSON)
 
 DEVICE_HELP = "adb serial, HOST:PORT (connected if needed), 'local' (run on the board) or 'fixture:FILE'."
 TIMEOUT_HELP = "Seconds allowed for each board call; a dead board costs at most this."
@@ -160,7 +162,9 @@ def inventory(
     fmt: InventoryFormat = typer.Option("table", "--format", "-f", help="Output format."),
     matrices: Optional[str] = MATRICES,
 ) -> None:
-    """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 0)."""
+    """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 4 not ready > 0).
+
+    Without a target toolkit, boards on different releases are a finding of the rack (exit 1)."""
     from .lab_inventory import inventory as run_inventory
     from .output.inventory import inventory_text
     from .output.progress import terminal_progress
@@ -207,6 +211,58 @@ def usb(
     raise typer.Exit(report.exit_code)
 
 
+@app.command()
+def doctor(
+    python: Optional[str] = typer.Option(None, "--python", help="The interpreter the toolkit is installed in "
+                                         "(default: this one)."),
+    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
+                                               "every board the running adb server lists."),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
+    toolkit2: Optional[str] = TOOLKIT2,
+    model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model file to check (repeatable)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every check with its evidence."),
+    fmt: DoctorFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    bundle: Optional[str] = typer.Option(None, "--bundle", help="Also write a bug-report bundle (FILE.zip or "
+                                         "FILE.tar.gz)."),
+    log: Optional[list[str]] = typer.Option(None, "--log", help="A log file to put in the bundle (repeatable)."),
+    redact: bool = typer.Option(False, "--redact", help="In the bundle, replace serials, IP addresses, host and "
+                                "user names."),
+    from_file: Optional[str] = typer.Option(None, "--from", help="Re-render a bundle or doctor JSON instead of "
+                                            "checking this host."),
+    timeout: float = TIMEOUT,
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Check the whole chain: host, toolkit environment, adb, USB, boards (and models); one line per area.
+
+    Exit code: the worst area (1 a problem, 3 something could not be checked, 70 a check crashed, else 0)."""
+    from .output.doctor import can_encode, doctor_text
+
+    unicode = can_encode(getattr(sys.stdout, "encoding", None))
+    if from_file:
+        from .doctor.bundle import read_report
+
+        report = read_report(from_file)
+    else:
+        import tempfile
+
+        from .doctor import doctor as run_doctor
+        from .doctor.bundle import archive_kind
+
+        if bundle:
+            archive_kind(bundle)  # a bad name fails before anything runs
+
+        with tempfile.TemporaryDirectory(prefix="rknn-doctor-") as scratch:
+            report = run_doctor(python=python, devices=device, toolkit=toolkit, toolkit2=toolkit2, models=model,
+                                timeout=timeout, matrices=matrices, record_dir=scratch if bundle else None)
+            if bundle:
+                from .doctor.bundle import write_bundle
+
+                write_bundle(report, bundle, scratch, doctor_text(report, "table", verbose=True),
+                             logs=log or [], redact=redact)
+    sys.stdout.write(doctor_text(report, fmt.value, verbose=verbose, unicode=unicode))
+    raise typer.Exit(report.exit_code)
+
+
 def _error(message: str, prefix: str = "error: ") -> None:
     print(f"rknn-compat: {prefix}{message}", file=sys.stderr)
 
@@ -230,7 +286,39 @@ def main(argv: Optional[list] = None) -> int:
     except (KeyboardInterrupt, typer.Abort):
         _error("interrupted", prefix="")
         return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # a bug of ours: never exit 1 (scripts read "incompatible"), never a traceback
+        where = _save_traceback(exc, argv)
+        what = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
+        _error(f"{what}; {where}; please report it (rknn-compat --version, the command, that file)",
+               prefix="internal error: ")
+        return int(ExitCode.INTERNAL)
     return int(code) if isinstance(code, int) else int(ExitCode.OK)
+
+
+def _save_traceback(exc: BaseException, argv) -> str:
+    """Write the traceback to a file in the user's cache directory (else the temp directory)."""
+    import os
+    import platform
+    import tempfile
+    import traceback
+
+    from . import __version__
+
+    text = (f"rknn-compat {__version__}, Python {platform.python_version()}, {platform.platform()}\n"
+            f"argv: {list(sys.argv[:1]) + list(argv if argv is not None else sys.argv[1:])!r}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    problems = []
+    for directory in (os.path.join(cache, "rknn-compat"), tempfile.gettempdir()):
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            fd, path = tempfile.mkstemp(prefix="crash-", suffix=".txt", dir=directory)
+            with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as f:
+                f.write(text)
+            return f"traceback saved in {path}"
+        except OSError as err:
+            problems.append(f"{directory}: {err.strerror or err}")
+    return "the traceback could not be saved (" + "; ".join(problems) + ")"
 
 
 def run() -> None:

@@ -13,10 +13,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import tables
+from . import judge, remedies, tables
 from .board_probe import DEFAULT_TIMEOUT, probe, resolve_target
 from .errors import RknnCompatError, UsageError
-from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
+from .results import MISMATCH, UNKNOWN, BoardReport, DeviceInfo, InventoryReport, Rack
 
 MAX_JOBS = 64
 
@@ -65,7 +65,7 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     listed = {e.serial: e for e in adb_mod.list_devices(adb)}
     serials = list(dict.fromkeys(named)) if named else list(listed)
     if not serials:
-        return InventoryReport([], toolkit_info, time.monotonic() - started)
+        return InventoryReport([], toolkit_info, time.monotonic() - started, Rack(judged=resolved[0] is None))
     workers = min(jobs or MAX_JOBS, len(serials))
     results: dict[str, BoardReport] = {}
     done = 0
@@ -88,4 +88,15 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rknn-probe") as pool:
         list(pool.map(one, serials))
     boards = [results[s] for s in serials]
-    return InventoryReport(boards, toolkit_info, time.monotonic() - started)
+    return InventoryReport(boards, toolkit_info, time.monotonic() - started,
+                           judge_rack(boards) if resolved[0] is None else Rack())
+
+
+def judge_rack(boards: list[BoardReport]) -> Rack:
+    """No target toolkit: a rack whose boards no single release fits is a finding of its own."""
+    status, common, groups = judge.judge_rack([(b.device.serial, b.verdict, b.toolkit.matched or [])
+                                               for b in boards])
+    rack = Rack(judged=True, releases=groups, common=common, status=status)
+    if status == MISMATCH:
+        rack.finding, rack.remedy = remedies.mixed_rack(groups)
+    return rack

@@ -75,7 +75,7 @@ class Requirement:
     accepts: VersionSpec | None = None
     minimum: Version | None = None
     library: str | None = None
-    recommended: bool = False
+    recommended: bool = False  # Rockchip only recommends it: an unmet one is a warning, never a mismatch
     published: bool = True
     aliases: tuple[str, ...] = ()
     commits: tuple[str, ...] = ()

@@ -39,15 +39,20 @@ class DeviceEntry:
         return self.tags.get("model")
 
 
+def server_address() -> tuple[str, int]:
+    """The adb server this environment names (ANDROID_ADB_SERVER_ADDRESS / _PORT, as adb reads them)."""
+    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
+    if not port_text.isdigit():
+        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
+    return os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1"), int(port_text)
+
+
 def client(timeout: float = SERVER_TIMEOUT):
     """An adbutils client for the adb server this environment names (ANDROID_ADB_SERVER_PORT)."""
     import adbutils
 
-    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
-    if not port_text.isdigit():
-        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
-    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
-    return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=timeout)
+    host, port = server_address()
+    return adbutils.AdbClient(host=host, port=port, socket_timeout=timeout)
 
 
 def list_devices(adb) -> list[DeviceEntry]:
@@ -103,7 +108,6 @@ class AdbTransport:
         self.entry = entry
         self.serial = entry.serial
         self.calls = 0
-        self.bytes_in = 0
 
     def _device(self):
         if self.entry.transport_id:
@@ -147,12 +151,10 @@ class AdbTransport:
             if conn is not None:
                 _close_quietly(conn)
         out = b"".join(chunks)
-        self.bytes_in += len(out)
         return CommandResult(script, out, None, True, None, time.monotonic() - started)
 
     def _partial(self, script, chunks, started, why) -> CommandResult:
         out = b"".join(chunks)
-        self.bytes_in += len(out)
         return CommandResult(script, out, None, False, why, time.monotonic() - started)
 
     def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
@@ -168,11 +170,8 @@ class AdbTransport:
         except (adbutils.AdbError, OSError, EOFError):
             return None
         self.calls += 2
-        self.bytes_in += len(data)
         return data
 
-    def close(self) -> None:
-        """Nothing is held open between calls."""
 
 
 def _close_quietly(conn) -> None:
