@@ -36,6 +36,8 @@ MatrixFormat = choices("MatrixFormat", Format.TABLE, Format.JSON, Format.JSONL, 
 ProbeFormat = choices("ProbeFormat", Format.TABLE, Format.JSON)
 InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
 UsbFormat = choices("UsbFormat", Format.TABLE, Format.JSON)
+ExplainFormat = choices("ExplainFormat", Format.TABLE, Format.JSON, Format.MARKDOWN)
+ModelFormat = choices("ModelFormat", Format.TABLE, Format.JSON)
 DoctorFormat = choices("DoctorFormat", Format.TABLE, Format.JSON)
 
 DEVICE_HELP = "adb serial, HOST:PORT (connected if needed), 'local' (run on the board) or 'fixture:FILE'."
@@ -208,6 +210,59 @@ def usb(
         return
     report = check_usb_access()
     sys.stdout.write(usb_text(report, fmt.value))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def explain(
+    logs: Optional[list[str]] = typer.Argument(None, help="Log files, folders (their .log/.txt files) or '-' "
+                                               "for stdin; none: read stdin (paste, then Ctrl-D)."),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="RKNN Toolkit 1.x version, when the log "
+                                          "shows none."),
+    toolkit2: Optional[str] = typer.Option(None, "--toolkit2", help="RKNN-Toolkit2 version, when the log shows "
+                                           "none."),
+    device: Optional[str] = typer.Option(None, "--device", "-d", help="Add this board's live facts: " + DEVICE_HELP),
+    fmt: ExplainFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Paste your error: what the log says about versions, the known problems it shows, and what to do.
+
+    Exit 0 no problem shown, 1 a known problem or version mismatch, 3 nothing recognised (or an
+    error no known problem explains), 2 unusable input."""
+    from .explain import explain as run_explain
+    from .output.explain import explain_text
+
+    if not logs:
+        logs = ["-"]
+        if sys.stdin.isatty():
+            print("rknn-compat: paste the log, then press Ctrl-D (Ctrl-Z Enter on Windows)", file=sys.stderr)
+    report = run_explain(logs, toolkit=toolkit, toolkit2=toolkit2, device=device, matrices=matrices)
+    sys.stdout.write(explain_text(report, fmt.value))
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def model(
+    files: list[str] = typer.Argument(..., help="Model files: .rknn, .onnx, .tflite, .prototxt/.caffemodel, "
+                                      ".pb, .pt/.pth, .cfg."),
+    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
+    toolkit2: Optional[str] = TOOLKIT2,
+    device: Optional[str] = typer.Option(None, "--device", "-d", help="Judge .rknn files against this board: "
+                                         + DEVICE_HELP),
+    fmt: ModelFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Will these model files convert with this toolkit and load on this board?
+
+    Exit 0 fits, 1 will not load, 2 a file is not a readable model, 3 cannot tell (no target, a fact unknown)."""
+    from .model import check_models
+    from .output.model import model_text
+
+    report = check_models(files, toolkit=toolkit, toolkit2=toolkit2, device=device, matrices=matrices)
+    sys.stdout.write(model_text(report, fmt.value))
+    for m in report.models:
+        if m.error:
+            _error(f"{m.path}: {m.error}")
     raise typer.Exit(report.exit_code)
 
 

@@ -122,3 +122,55 @@ def test_doctor_json(boards, board_env):
     board_check = next(a for a in d["areas"] if a["id"] == "boards")["checks"][0]
     _check_board(board_check["details"])  # a board's details are its probe JSON
     assert r.returncode == d["summary"]["exit_code"]
+
+
+MODELS_KEYS = {"models", "target", "device", "verdict"}
+MODEL_KEYS = {"path", "format", "size", "facts", "unknown_facts", "findings", "notes", "verdict", "error",
+              "bytes_read", "seconds"}
+MODEL_FINDING_KEYS = {"check", "status", "expected", "found", "remedy", "source"}
+MODEL_TARGET_KEYS = {"toolkit", "generation", "source", "reason"}
+MODEL_DEVICE_KEYS = {"serial", "soc", "generation", "runtime", "runtime_library", "rknn_server",
+                     "rknn_server_installed", "unknown_facts", "error"}
+RKNN_FACT_KEYS = {"product", "toolkit_version", "target_platform", "container_version", "model_version",
+                  "precompiled"}
+
+
+def test_model_json(boards, board_env, tmp_path):
+    from model_files import toolkit1_rknn
+
+    board = boards("rk1808-linux-1.3.2")[0]
+    path = tmp_path / "m.rknn"
+    path.write_bytes(toolkit1_rknn(toolkit="1.3.2"))
+    r = run_cli("model", str(path), "--toolkit", "1.3.2", "--device", board.serial, "--format", "json",
+                env=board_env)
+    d = r.json
+    assert set(d) == MODELS_KEYS and set(d["target"]) == MODEL_TARGET_KEYS and set(d["device"]) == MODEL_DEVICE_KEYS
+    model = d["models"][0]
+    assert set(model) == MODEL_KEYS and RKNN_FACT_KEYS <= set(model["facts"])
+    assert model["findings"] and all(set(f) == MODEL_FINDING_KEYS for f in model["findings"])
+    assert (d["verdict"], r.returncode) == ("compatible", 0)
+
+
+EXPLAIN_KEYS = {"inputs", "facts", "diagnoses", "unexplained", "unexplained_count", "toolkit", "board", "notes",
+                "verdict", "reason", "seconds"}
+EXPLAIN_FACT_KEYS = {"component", "kind", "version", "value", "source", "line", "evidence", "how"}  # + details
+DIAGNOSIS_KEYS = {"id", "kind", "title", "what", "cause", "remedy", "lines", "source", "facts", "applies_to",
+                  "judgement", "inference"}  # + "fixed_in", "quote" where the source has them
+LOG_LINE_KEYS = {"source", "line", "text"}
+INPUT_KEYS = {"name", "bytes", "lines", "kept_lines", "dropped_lines", "encoding"}
+
+
+def test_explain_json():
+    """explain --format json on a real log (rockchip-linux/rknn-toolkit#511, tests/data/logs)."""
+    from pathlib import Path
+
+    log = Path(__file__).parent / "data" / "logs" / "rockchip-linux-rknn-toolkit-511-two-runs-api-drv.log"
+    r = run_cli("explain", str(log), "--format", "json")
+    d = r.json
+    assert set(d) == EXPLAIN_KEYS and r.returncode == 1 and d["verdict"] == "problem_found"
+    assert d["inputs"] and all(set(i) == INPUT_KEYS for i in d["inputs"])
+    assert d["facts"] and all(EXPLAIN_FACT_KEYS <= set(f) for f in d["facts"])
+    assert d["diagnoses"] and all(DIAGNOSIS_KEYS <= set(x) <= DIAGNOSIS_KEYS | {"fixed_in", "quote"}
+                                  for x in d["diagnoses"])
+    assert all(set(ln) == LOG_LINE_KEYS for x in d["diagnoses"] for ln in x["lines"])
+    assert all(CITE_KEYS - {"document", "edition", "location"} <= set(x["source"]) for x in d["diagnoses"])

@@ -3,7 +3,7 @@
 Data lives in files so a user can read, cite and override it (``--matrices DIR`` or
 ``RKNN_COMPAT_MATRICES``); this module is the only code that finds those files. A file that
 does not fit its shape fails with file, row and reason (:class:`MatrixError`, exit 2), never
-a traceback. The rows of each table are read by :mod:`rknn_compat.tables.rows`.
+a traceback. The rows of each release table are read by :mod:`rknn_compat.tables.releases`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ _CACHE: dict[Path, Matrix] = {}
 
 def load(directory: str | os.PathLike | None = None) -> Matrix:
     """Load and validate every table; cached per directory."""
-    from .rows import build
+    from .releases import build
 
     path = resolve_directory(directory).resolve()
     if path not in _CACHE:
@@ -161,7 +161,8 @@ def _type_of(key: str) -> type:
     return dict if key in _TABLES else str
 
 
-def fields(where: str, row: dict, required=(), optional=()) -> dict:
+def fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:
+    """Required and optional keys, no unknown one; each value's type from its name (or ``types``)."""
     missing = [k for k in required if k not in row]
     if missing:
         raise MatrixError(f"{where}: missing field(s) {', '.join(missing)}")
@@ -169,7 +170,7 @@ def fields(where: str, row: dict, required=(), optional=()) -> dict:
     if unknown:
         raise MatrixError(f"{where}: unknown field(s) {', '.join(unknown)}")
     for key, value in row.items():
-        want = _type_of(key)
+        want = (types or {}).get(key) or _type_of(key)
         if not isinstance(value, want) or (isinstance(value, bool) and want is not bool):
             raise MatrixError(f"{where}: {key} must be a {want.__name__}, not {value!r}")
         if want is str and not value.strip():

@@ -330,6 +330,7 @@ class Matrix:
     board_releases: list[Release] = field(default_factory=list)
     products: dict[str, Product] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)  # sources.toml by id, for the other tables
 
     def release(self, toolkit: str | Version, generation: str = "rknpu1") -> Release:
         """The release row of RKNN Toolkit (``rknpu1``) or RKNN-Toolkit2 (``rknpu2``).
