@@ -255,7 +255,7 @@ def test_every_signature_is_shown_by_a_stored_log():
     assert table - shown == LIBRARY_ONLY
     for sid in LIBRARY_ONLY:
         sig = next(s for s in signatures() if s.id == sid)
-        assert sig.cite.source.id in ("rknpu2-librknnrt", "rknn-toolkit2-2.5.0-wheel", "rknpu-binaries",
+        assert sig.cite.source.id in ("rknpu2-librknnrt", "pypi-toolkit2-2.5.0", "rknpu-binaries",
                                       "rknn-api-h-rknpu1", "github-issues", "rknn-server-proxy-2.3.2")
 
 
