@@ -21,13 +21,13 @@ system-deps:
 # The main job on a built-in default: a few simulated boards of different firmware,
 # `rknn-compat inventory` against them through the real adb server, then stop everything.
 demo: setup system-deps
-	$(BIN)/python examples/demo_inventory.py
+	$(BIN)/python examples/demo.py
 
 test: setup system-deps lint
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check rknn_compat tests bench examples
+	$(BIN)/ruff check rknn_compat tests bench examples scripts
 
 bench: setup system-deps
 	$(BIN)/python bench/bench_startup.py
@@ -35,6 +35,7 @@ bench: setup system-deps
 	$(BIN)/python bench/bench_probe.py
 	$(BIN)/python bench/bench_inventory.py
 	$(BIN)/python bench/bench_model.py
+	$(BIN)/python bench/bench_explain.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -65,36 +65,65 @@ def _root(
     """Check that an RKNN Toolkit and a Rockchip NPU board come from matching releases."""
 
 
+_MATRIX_OPTIONS = {"toolkit": "--toolkit", "toolkit2": "--toolkit2", "rknn_server": "--rknn-server",
+                   "npu_driver": "--driver", "librknn_runtime": "--runtime", "platform": "--platform"}
+
+
 @app.command()
 def matrix(
     toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="RKNN Toolkit 1.x release, e.g. 1.3.2."),
     toolkit2: Optional[str] = typer.Option(None, "--toolkit2", help="RKNN-Toolkit2 release, e.g. 2.3.2."),
-    rknn_server: Optional[str] = typer.Option(None, "--rknn-server", help="Toolkits that fit this rknn_server."),
-    driver: Optional[str] = typer.Option(None, "--driver", help="Toolkits that fit this NPU driver (galcore)."),
-    runtime: Optional[str] = typer.Option(None, "--runtime", help="Toolkits that fit this librknn_runtime."),
+    rknn_server: Optional[str] = typer.Option(None, "--rknn-server", help="Toolkits that fit this rknn_server "
+                                              "(a version or the line the board prints)."),
+    driver: Optional[str] = typer.Option(None, "--driver", help="Toolkits that fit this NPU driver (galcore or "
+                                         "rknpu; a version or a dmesg line)."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="Toolkits that fit this librknn_runtime / "
+                                          "librknnrt (a version or the strings line)."),
+    platform: Optional[str] = typer.Option(None, "--platform", help="One SoC: its generation, library layout, "
+                                           "NPU firmware and rules."),
     fmt: MatrixFormat = typer.Option("table", "--format", "-f", help="Output format."),
     matrices: Optional[str] = MATRICES,
 ) -> None:
-    """What a toolkit release needs on the board, and the reverse look-ups."""
+    """What a toolkit release needs on the board, and the reverse look-ups.
+
+    Exit 0 found, 1 no toolkit release fits, 2 usage error, 3 a release newer than the tables
+    (the row its product's rule implies is shown, marked derived)."""
     from . import tables
     from .output import matrix as view
 
     fmt = fmt.value
-    chosen = [(k, v) for k, v in (("toolkit", toolkit), ("toolkit2", toolkit2), ("rknn_server", rknn_server),
-                                  ("npu_driver", driver), ("librknn_runtime", runtime)) if v]
+    given = {"toolkit": toolkit, "toolkit2": toolkit2, "rknn_server": rknn_server, "npu_driver": driver,
+             "librknn_runtime": runtime, "platform": platform}
+    chosen = [(k, v) for k, v in given.items() if v is not None]
     if len(chosen) > 1:
-        raise UsageError("give one of --toolkit, --toolkit2, --rknn-server, --driver, --runtime")
+        raise UsageError("give one of " + ", ".join(_MATRIX_OPTIONS.values()))
     m = tables.load(matrices)
     if not chosen:
-        sys.stdout.write(view.releases_text(m.releases, fmt))
-    elif chosen[0][0] in ("toolkit", "toolkit2"):
-        generation = "rknpu1" if chosen[0][0] == "toolkit" else "rknpu2"
-        sys.stdout.write(view.release_text(m.release(chosen[0][1], generation), fmt))
+        sys.stdout.write(view.releases_text(m.releases, fmt, board_releases=m.board_releases))
+        return
+    key, value = chosen[0]
+    if not value.strip():
+        raise UsageError(f"{_MATRIX_OPTIONS[key]}: empty value (give a version, e.g. 1.3.2)")
+    if key in ("toolkit", "toolkit2"):
+        try:
+            rel = m.release(value, "rknpu1" if key == "toolkit" else "rknpu2")
+        except tables.NewerThanTables as exc:
+            sys.stdout.write(view.newer_text(exc, fmt))
+            _error(str(exc), prefix="")
+            raise typer.Exit(exc.exit_code) from None
+        sys.stdout.write(view.release_text(rel, fmt))
+    elif key == "platform":
+        soc = m.platform(value)
+        if soc is None:
+            raise UsageError(f"unknown SoC {value!r} (known: {', '.join(p.soc for p in m.platforms.values())})")
+        sys.stdout.write(view.platform_text(soc, m.rules_for(soc.generation, soc.soc), fmt))
     else:
-        result = m.look_up(*chosen[0])
+        from .lookup import look_up, miss_message
+
+        result = look_up(m, key, value)
         sys.stdout.write(view.lookup_text(result, fmt))
         if not result.releases:
-            _error(f"no toolkit release lists {result.component} {result.version}")
+            _error(miss_message(m, result))
         raise typer.Exit(result.exit_code)
 
 

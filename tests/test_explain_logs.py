@@ -35,8 +35,10 @@ EXPECTED = {
     "airockchip-rknn-toolkit2-175-device-offline-list-devices.log": (
         "problem_found", {"adb-device-offline"}, {"rknn_toolkit2": "1.5.2", "target": "RK3568"}, set()),
     "airockchip-rknn-toolkit2-229-server-too-old.log": ("problem_found", {"rknn-server-too-old"}, {}, set()),
+    # RKNPU2 driver: no document states a minimum for runtimes 1.0.0-1.5.2, and from Quick Start 1.6.0 on
+    # ">= 0.9.2" is only recommended (a warning, not a problem): matrices/toolkit2.toml, issue 11
     "airockchip-rknn-toolkit2-254-model-version-6-1.log": (
-        "problem_found", {"model-version-above-runtime", "version.librknn_runtime", "version.npu_driver"},
+        "problem_found", {"model-version-above-runtime", "version.librknn_runtime"},
         {"rknn_toolkit_lite2": "2.3.0", "librknnrt": "1.3.0", "npu_driver": "0.7.2"}, {"RKNN_ERR_FAIL"}),
     "airockchip-rknn-toolkit2-281-model-version-6-1.log": (
         "problem_found", {"model-version-above-runtime", "version.librknn_runtime"},
@@ -90,7 +92,7 @@ EXPECTED = {
     "leafqycc-rknn-cpp-multithreading-19-model-version-6-4.log": (
         "problem_found", {"model-version-above-runtime"}, {}, {"-6(RKNN_ERR_MODEL_INVALID)"}),
     "leafqycc-rknn-multi-threaded-19-opencv-6-4.log": (
-        "problem_found", {"model-version-above-runtime", "version.npu_driver"},
+        "problem_found", {"model-version-above-runtime"},
         {"librknnrt": "1.5.0", "npu_driver": "0.8.2"}, {"RKNN_ERR_MODEL_INVALID"}),
     "pelochus-ezrknn-llm-19-rkllm-driver-too-low.log": (
         "problem_found", {"rkllm-driver-too-low"}, {"npu_driver": "0.8.2", "rkllm_runtime": "1.1.2"}, set()),
@@ -129,7 +131,7 @@ EXPECTED = {
     "rockchip-linux-rknn-toolkit-414-invalid-elf-header.log": ("problem_found", {"runtime-library-missing"}, {},
                                                                set()),
     "rockchip-linux-rknn-toolkit-440-info-len-sdk-1.6.0.log": (
-        "problem_found", {"query-info-len", "version.npu_driver"}, {"librknnrt": "1.6.0", "npu_driver": "0.8.2"},
+        "problem_found", {"query-info-len"}, {"librknnrt": "1.6.0", "npu_driver": "0.8.2"},
         {"-5(RKNN_ERR_PARAM_INVALID)"}),
     "rockchip-linux-rknn-toolkit-443-model-invalid.log": (
         "problem_found", {"ts-1.7.1-msg-load-ack"}, {"librknn_api": "1.7.5", "rknn_server": "1.7.5"},
@@ -156,13 +158,13 @@ EXPECTED = {
     "rockchip-linux-rknn-toolkit2-16-no-dynamic-library.log": ("problem_found", {"runtime-library-missing"}, {},
                                                                set()),
     "rockchip-linux-rknn-toolkit2-170-info-len.log": (
-        "problem_found", {"query-info-len", "version.npu_driver"}, {"librknnrt": "1.4.0", "npu_driver": "0.8.2"},
+        "problem_found", {"query-info-len"}, {"librknnrt": "1.4.0", "npu_driver": "0.8.2"},
         {"-5(RKNN_ERR_PARAM_INVALID)"}),
     "rockchip-linux-rknn-toolkit2-2-inline-code.log": (
         "problem_found", {"rknn-server-abnormal", "ts-1.7.2-driver-open-fail"}, {"npu_transfer": "2.1.0"},
         {"-9(ERROR_PIPE)", "RKNN_ERR_DEVICE_UNAVAILABLE"}),
     "rockchip-linux-rknn-toolkit2-212-backticks.log": (
-        "problem_found", {"model-version-above-runtime", "version.npu_driver"},
+        "problem_found", {"model-version-above-runtime"},
         {"librknnrt": "1.4.0", "npu_driver": "0.8.2"}, {"RKNN_ERR_FAIL"}),
     "rockchip-linux-rknn-toolkit2-254-unsupport-file.log": (
         "problem_found", {"tk2-dataset-unsupported-file"}, {"rknn_toolkit2": "1.5.2"}, set()),
@@ -171,7 +173,7 @@ EXPECTED = {
         "problem_found", {"lite-on-board-target-not-supported", "ts-1.7.2-driver-open-fail"},
         {"model_target_platform": "RK3568"}, {"-12(ERROR_NOT_SUPPORTED)", "RKNN_ERR_DEVICE_UNAVAILABLE"}),
     "rockchip-linux-rknn-toolkit2-316-two-runs.log": (
-        "problem_found", {"model-version-above-runtime", "version.npu_driver"},
+        "problem_found", {"model-version-above-runtime"},
         {"librknnrt": "1.5.0", "npu_driver": "0.9.0"}, {"-1(RKNN_ERR_FAIL)", "RKNN_ERR_MODEL_INVALID"}),
     "rockchip-linux-rknn-toolkit2-376-connected-2.3.2.log": (
         "problem_found", {"model-version-above-runtime"}, {"rknn_toolkit2": "2.3.2", "target": "RK3588"},
@@ -253,7 +255,7 @@ def test_every_signature_is_shown_by_a_stored_log():
     assert table - shown == LIBRARY_ONLY
     for sid in LIBRARY_ONLY:
         sig = next(s for s in signatures() if s.id == sid)
-        assert sig.cite.source.id in ("rknpu2-librknnrt", "rknn-toolkit2-2.5.0-wheel", "rknpu-binaries",
+        assert sig.cite.source.id in ("rknpu2-librknnrt", "pypi-toolkit2-2.5.0", "rknpu-binaries",
                                       "rknn-api-h-rknpu1", "github-issues", "rknn-server-proxy-2.3.2")
 
 

@@ -22,6 +22,7 @@ ALLOWED = {
     "transport": {"errors", "read"},
     "remedies": {"tables"},
     "judge": {"errors", "versions", "tables", "results", "remedies"},
+    "lookup": {"errors", "versions", "tables", "read"},  # a board's line -> a reverse look-up of the tables
     "host": {"errors", "versions", "tables"},
     "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain"},
     # explain reads logs with the board readers and judges them like probe; --device calls probe

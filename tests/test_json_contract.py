@@ -21,8 +21,10 @@ FINDING_KEYS = {"component", "status", "expected", "found", "remedy"}
 CONNECTION_KEYS = {"adb_state", "rknn_server_process", "usb", "host_npu_transfer_proxy"}
 SUMMARY_KEYS = {"boards", "compatible", "consistent", "incompatible", "not_ready", "unknown", "verdict", "seconds"}
 RACK_KEYS = {"judged", "releases", "common", "status", "finding", "remedy"}
-RELEASE_KEYS = {"toolkit", "generation", "components", "frameworks", "notes", "sources"}
-REQUIREMENT_KEYS = {"accepts", "printed", "minimum", "library"}
+RELEASE_KEYS = {"toolkit", "generation", "label", "kind", "released", "components", "frameworks", "pins", "python",
+                "aliases", "socs", "notes", "sources"}
+REQUIREMENT_KEYS = {"accepts", "printed", "minimum", "recommended", "stated", "published", "library", "aliases",
+                    "commits"}
 CITE_KEYS = {"id", "document", "edition", "section", "location"}
 USB_KEYS = {"status", "reason", "remedy", "rule_installed", "devices", "rules", "rule_files", "problems", "notes"}
 
@@ -84,8 +86,14 @@ def test_matrix_json():
     for cite in release["sources"].values():
         assert set(cite) == CITE_KEYS
     look = run_cli("matrix", "--driver", "6.4.0, 227915", "--format", "json")
-    assert look.returncode == 0 and set(look.json) == {"query", "toolkits", "releases"}
-    assert set(look.json["query"]) == {"component", "version"}
+    assert look.returncode == 0 and set(look.json) == {"query", "toolkits", "releases", "board_releases", "notes"}
+    assert set(look.json["query"]) == {"component", "version", "product"}
+    newer = run_cli("matrix", "--toolkit2", "9.9.9", "--format", "json")
+    assert newer.returncode == 3 and set(newer.json) == {"newer_than_tables", "releases"}
+    assert set(newer.json["newer_than_tables"]) == {"product", "version", "known_up_to", "dated", "checked",
+                                                    "checked_against"}
+    wheel = run_cli("matrix", "--toolkit2", "2.5.0", "--format", "json").json["releases"][0]["sources"]["binaries"]
+    assert set(wheel) == CITE_KEYS | {"file", "sha256"}
 
 
 def test_usb_json():

@@ -59,7 +59,8 @@ def test_exit_codes(tmp_path, capsys):
     code, _, err = _run(capsys, "model", str(tmp_path / "missing.rknn"))
     assert code == 2 and err.startswith("rknn-compat: error:") and "Traceback" not in err
     assert _run(capsys, "model", new, "--toolkit", "1.6.0", "--toolkit2", "1.6.0")[0] == 2
-    assert _run(capsys, "model", new, "--toolkit2", "9.9.9")[0] == 2
+    assert _run(capsys, "model", new, "--toolkit2", "1.4.1")[0] == 2  # unknown, between rows
+    assert _run(capsys, "model", new, "--toolkit2", "9.9.9")[0] == 3  # newer than the tables: cannot tell
 
 
 def test_several_files_worst_wins(tmp_path, capsys):

@@ -174,32 +174,40 @@ def test_neither_fits_is_a_mismatch_that_names_both(m):
 # ----------------------------------------------------------------------------- recommended is a warning
 
 
-def recommending(m) -> tables_mod.Matrix:
-    """The tables with the Toolkit2 driver minimum marked as Rockchip states it: recommended."""
+def requiring(m) -> tables_mod.Matrix:
+    """The tables with the Toolkit2 driver minimum turned into a hard requirement (no document does so)."""
     rels = []
     for r in m.releases:
-        if r.generation == "rknpu2":
-            req = dataclasses.replace(r.components["npu_driver"], recommended=True)
+        if r.generation == "rknpu2" and r.components["npu_driver"].stated:
+            req = dataclasses.replace(r.components["npu_driver"], recommended=False)
             r = dataclasses.replace(r, components={**r.components, "npu_driver": req})
         rels.append(r)
     return tables_mod.Matrix(rels, m.precompile, m.onnx, m.platforms, m.directory)
 
 
 def test_a_driver_below_a_recommendation_is_a_warning_never_a_mismatch(m):
-    rec = recommending(m)
-    c = comps("0.8.8", "1.4.0", "1.4.0", driver="rknpu")
-    j = judge.judge(rec, plat("RK3566"), c, RUNNING, rec.release("1.4.0", "rknpu2"))
+    # the shipped tables mark "RKNPU2 driver >= 0.9.2" recommended, as Quick Start 1.6.0 3.4.1 states it
+    c = comps("0.8.8", "1.6.0", "1.6.0", driver="rknpu")
+    j = judge.judge(m, plat("RK3566"), c, RUNNING, m.release("1.6.0", "rknpu2"))
     f = by(j)["npu_driver"]
     assert (j.verdict, f.status) == (COMPATIBLE, "warning")
     assert "recommends" in f.remedy and "3.4.1" in f.remedy
-    j = judge.judge(rec, plat("RK3566"), c, RUNNING, None)
+    j = judge.judge(m, plat("RK3566"), c, RUNNING, None)
     assert j.verdict == CONSISTENT and by(j)["npu_driver"].status == "warning"
-    assert "toolkit2-1.4.0" in j.matched
+    assert "toolkit2-1.6.0" in j.matched
+
+
+def test_no_driver_requirement_before_quick_start_1_6_0(m):
+    # issue 11: an RK3566 with the matching 1.4.0 stack and driver 0.8.8 is fine (no document states a minimum)
+    c = comps("0.8.8", "1.4.0", "1.4.0", driver="rknpu")
+    j = judge.judge(m, plat("RK3566"), c, RUNNING, m.release("1.4.0", "rknpu2"))
+    assert j.verdict == COMPATIBLE and by(j)["npu_driver"].status == "ok"
 
 
 def test_a_required_minimum_still_mismatches(m):
-    c = comps("0.8.8", "1.4.0", "1.4.0", driver="rknpu")
-    j = judge.judge(m, plat("RK3566"), c, RUNNING, m.release("1.4.0", "rknpu2"))
+    req = requiring(m)
+    c = comps("0.8.8", "1.6.0", "1.6.0", driver="rknpu")
+    j = judge.judge(req, plat("RK3566"), c, RUNNING, req.release("1.6.0", "rknpu2"))
     assert j.verdict == INCOMPATIBLE and by(j)["npu_driver"].status == "mismatch"
 
 

@@ -333,5 +333,5 @@ def _file_rule(report: ModelReport, rule, target: Release, cell: str | None) -> 
     if value is None and f["fact"] in report.unknown:
         _add(report, rule.fields["id"], UNKNOWN, None, None, report.unknown[f["fact"]], rule.source)
         return
-    _add(report, f["id"], MISMATCH if hit else OK, f"no {f['text'].split(':')[0]}",
+    _add(report, f["id"], MISMATCH if hit else OK, "absent: " + f["text"].split(": '")[0],
          f"{f['fact']} = {value}", f"{f['text']}. {f['remedy']}" if hit else None, rule.source)

@@ -1,6 +1,6 @@
 """What the small tables of ``matrices/`` share: find the file, read its rows, cite its sources.
 
-The release tables are loaded by :mod:`.load`; the tables ``explain`` reads (error signatures,
+The release tables are loaded by :mod:`.load` and :mod:`.releases`; the tables ``explain`` reads (error signatures,
 error codes, model versions) are loaded by one module each, built on these helpers so that every
 table fails the same way: file, row and reason (:class:`MatrixError`, exit 2).
 """
@@ -11,7 +11,8 @@ import os
 from pathlib import Path
 
 from ..errors import MatrixError
-from .load import _fields, load, read_toml, resolve_directory
+from .load import fields as check_fields
+from .load import load, read_toml, resolve_directory
 from .model import Cite
 
 
@@ -50,7 +51,7 @@ def read_rows(path: Path, table: str, tables: tuple[str, ...] = ()) -> list[tupl
 
 def fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:
     """Required and optional keys, their types (str unless ``types`` says), no unknown key."""
-    return _fields(where, row, required=required, optional=optional, types=types)
+    return check_fields(where, row, required=required, optional=optional, types=types)
 
 
 def strings(where: str, row: dict, key: str) -> list[str]:
