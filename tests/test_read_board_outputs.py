@@ -302,3 +302,23 @@ def test_new_forms_stay_fast(blob):
         t0 = time.perf_counter()
         f(blob)
         assert time.perf_counter() - t0 < 1.0, f.__name__
+
+
+RKNPU1_CAPI = BOARD / "sdk_version" / "03-engineerai-rv1126-capi-1.7.0.txt"
+
+
+def test_rknpu1_c_api_driver_version_is_galcore_not_rknpu():
+    """RKNPU1's C API prints galcore's 6.4.6.5.351518 as its 'driver version': not an rknpu (RKNPU2) version."""
+    text = RKNPU1_CAPI.read_text(encoding="utf-8")
+    got = P.rknpu_version(text)
+    assert got.version is None and got.reason
+    sdk = P.sdk_version(text)
+    assert str(sdk["drv_galcore"].version) == "6.4.6.5.351518" and str(sdk["api_runtime"].version) == "1.7.0"
+
+
+def test_explain_reads_the_on_board_block():
+    """explain shows what an RKNPU1 board's own get_sdk_version() line says: its runtime and its galcore."""
+    from rknn_compat.explain import explain
+
+    facts = {(f["component"], f["value"]) for f in explain([str(RKNPU1_CAPI)]).to_dict()["facts"]}
+    assert ("npu_driver", "6.4.6.5.351518") in facts and ("librknn_runtime", "1.7.0") in facts
