@@ -9,6 +9,7 @@ reason — a dead board costs at most the timeout and never a traceback.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 
 from . import judge, remedies, tables
@@ -18,6 +19,16 @@ from .read.script import SCRIPT, split_answer
 from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Finding, ToolkitTarget
 
 DEFAULT_TIMEOUT = 15.0
+MAX_TIMEOUT = 24 * 3600.0  # beyond a day a socket timeout overflows, and nobody waits that long
+
+
+def check_timeout(timeout) -> float:
+    """``--timeout``: a finite number of seconds, more than 0 and at most a day."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise UsageError(f"--timeout must be a number of seconds, not {timeout!r}")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise UsageError(f"--timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {timeout!r}")
+    return float(timeout)
 
 
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
@@ -32,15 +43,17 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     ``adb``, ``entry`` and ``resolved`` (the result of :func:`resolve_target`) let an
     inventory share one device list and one target look-up across its boards.
     """
-    if timeout <= 0:
-        raise UsageError("--timeout must be positive")
+    timeout = check_timeout(timeout)
+    if device is not None and (not isinstance(device, str) or not device):
+        raise UsageError(f"--device must be a serial, HOST:PORT, 'local' or 'fixture:FILE', not {device!r}")
     matrix = tables.load(matrices)
     target, toolkit_info = resolved or resolve_target(matrix, toolkit, toolkit2, python)
     report = BoardReport(device=DeviceInfo(device), toolkit=dataclasses.replace(toolkit_info))
     started = time.monotonic()
+    connected: list = []  # (adb, address) this probe connected, disconnected when it is over
     try:
         if transport is None:
-            transport, entry = _open(device, timeout, adb, entry)
+            transport, entry = _open(device, timeout, adb, entry, connected)
         report.device = _device_info(transport, entry)
         if entry is not None and entry.state != "device":
             return _unreachable(report, entry.state, remedies.adb_state(entry.state))
@@ -48,7 +61,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
             from .transport.fixture import RecordingTransport
 
             transport = RecordingTransport(transport, report.device.to_dict())
-        _read_board(report, transport, timeout, matrix, target)
+        _read_board(report, transport, timeout, matrix, target, started + timeout)
     except _NotFound as exc:
         return _unreachable(report, "not found", f"{exc} {remedies.adb_state('not found')}")
     except DeviceError as exc:
@@ -58,6 +71,10 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
         report.device.seconds = round(time.monotonic() - started, 3)
         if record and transport is not None and hasattr(transport, "save"):
             transport.save(record)
+        for adb_client, address in connected:  # leave the user's adb server as it was
+            from .transport.adb import disconnect_network
+
+            disconnect_network(adb_client, address, timeout)
     if usb and report.device.transport == "adb":
         report.connection.usb = _usb_report()
     return report
@@ -89,7 +106,7 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
     return rel, ToolkitTarget(str(rel.toolkit), info.generation, f"{info.distribution} {where}")
 
 
-def _open(device: str | None, timeout: float, adb, entry):
+def _open(device: str | None, timeout: float, adb, entry, connected: list):
     """The transport for ``device``: local, a recording, or a board of the adb server."""
     if device == "local":
         from .transport.local import LocalTransport
@@ -103,12 +120,12 @@ def _open(device: str | None, timeout: float, adb, entry):
 
     adb = adb or adb_mod.client()
     if entry is None:
-        entry = _find_entry(adb, adb_mod, device, timeout)
+        entry = _find_entry(adb, adb_mod, device, timeout, connected)
     return adb_mod.AdbTransport(adb, entry), entry
 
 
-def _find_entry(adb, adb_mod, device: str | None, timeout: float):
-    entries = adb_mod.list_devices(adb)
+def _find_entry(adb, adb_mod, device: str | None, timeout: float, connected: list):
+    entries = adb_mod.list_devices(adb, timeout)
     if device is None:
         if len(entries) == 1:
             return entries[0]
@@ -120,8 +137,9 @@ def _find_entry(adb, adb_mod, device: str | None, timeout: float):
         if e.serial == device:
             return e
     if adb_mod.is_network_address(device):
+        connected.append((adb, device))
         answer = adb_mod.connect_network(adb, device, timeout)
-        for e in adb_mod.list_devices(adb):
+        for e in adb_mod.list_devices(adb, timeout):
             if e.serial == device:
                 return e
         raise _NotFound(f"adb connect {device}: {answer.strip()}.")
@@ -149,7 +167,7 @@ def _unreachable(report: BoardReport, state: str, remedy: str) -> BoardReport:
     return report
 
 
-def _read_board(report: BoardReport, transport, timeout: float, matrix, target) -> None:
+def _read_board(report: BoardReport, transport, timeout: float, matrix, target, deadline: float) -> None:
     result = transport.run(SCRIPT, timeout)
     report.device.round_trips = 1
     report.device.bytes = len(result.stdout)
@@ -166,11 +184,12 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
         "rknn_server": facts.rknn_server(answer),
         "librknn_runtime": facts.runtime(answer),
     }
+    # the pulls get what is left of the board's --timeout: a probe costs at most the timeout
     for name in ("rknn_server", "librknn_runtime"):
-        components[name] = fallbacks.component_file(components[name], name, transport, timeout)
+        components[name] = fallbacks.component_file(components[name], name, transport, _left(deadline))
     images = facts.firmware_images(answer)
     if images and not all(f.value for f in components.values()):
-        components = fallbacks.npu_firmware(components, images[0], transport, timeout)
+        components = fallbacks.npu_firmware(components, images[0], transport, _left(deadline))
     report.components = components
     running = facts.server_running(answer)
     report.connection.rknn_server_process = running.to_dict()
@@ -188,6 +207,10 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
         _explain_cut(report, why)
         if report.verdict != INCOMPATIBLE:
             report.error = why
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def _explain_cut(report: BoardReport, why: str) -> None:

@@ -14,21 +14,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import tables
-from .board_probe import DEFAULT_TIMEOUT, probe, resolve_target
+from .board_probe import DEFAULT_TIMEOUT, check_timeout, probe, resolve_target
 from .errors import RknnCompatError, UsageError
 from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
+from .userfiles import read_text
 
 MAX_JOBS = 64
+MAX_DEVICES_FILE_BYTES = 4 << 20  # 16 000 lines of 255 characters
 
 
 def read_devices_file(path: str | Path) -> list[str]:
-    """One serial or HOST:PORT a line; ``#`` starts a comment."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read devices file {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"devices file {path} is not UTF-8 text") from None
+    """One serial or HOST:PORT a line; ``#`` starts a comment; a file naming no board is an error."""
+    text = read_text(path, MAX_DEVICES_FILE_BYTES, "devices file")
     out = []
     for number, line in enumerate(text.splitlines(), start=1):
         item = line.split("#", 1)[0].strip()
@@ -37,6 +34,8 @@ def read_devices_file(path: str | Path) -> list[str]:
         if any(c.isspace() for c in item) or len(item) > 255:
             raise UsageError(f"{path}:{number}: not a serial or HOST:PORT: {item[:60]!r}")
         out.append(item)
+    if not out:  # never fall back to "every board": the user meant to name some
+        raise UsageError(f"devices file {path} names no board (only blank lines and # comments)")
     return out
 
 
@@ -52,11 +51,14 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     """
     from .transport import adb as adb_mod
 
-    if jobs is not None and not 1 <= jobs <= 1024:
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 1024):
         raise UsageError("--jobs must be between 1 and 1024")
-    if timeout <= 0:
-        raise UsageError("--timeout must be positive")
-    named = list(devices or []) + (read_devices_file(devices_file) if devices_file else [])
+    check_timeout(timeout)
+    if isinstance(devices, str):  # one board named by the API, not a sequence of one-character serials
+        devices = [devices]
+    named = list(devices or []) + (read_devices_file(devices_file) if devices_file is not None else [])
+    if not all(isinstance(d, str) and d for d in named):
+        raise UsageError("a device must be a non-empty serial or HOST:PORT")
     matrix = tables.load(matrices)
     resolved = resolve_target(matrix, toolkit, toolkit2, python)  # once, and fail fast on a bad --toolkit
     toolkit_info = resolved[1]
@@ -77,8 +79,9 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
             report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
                            usb=usb, resolved=resolved)
         except RknnCompatError as exc:
-            report = BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
-                                 verdict=UNKNOWN, error=str(exc))
+            report = _failed(serial, toolkit_info, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one board's bug or fault never costs the others' results
+            report = _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
         with lock:
             results[serial] = report
             done += 1
@@ -89,3 +92,8 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         list(pool.map(one, serials))
     boards = [results[s] for s in serials]
     return InventoryReport(boards, toolkit_info, time.monotonic() - started)
+
+
+def _failed(serial: str, toolkit_info, why: str) -> BoardReport:
+    return BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
+                       verdict=UNKNOWN, error=" ".join(why.split())[:500])

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import MatrixError
+from ..userfiles import read_bytes
 from ..versions import Version, VersionError, VersionSpec, parse_spec, parse_version
 from .model import (
     COMPONENTS,
@@ -48,11 +49,19 @@ def default_directory() -> Path:
 
 
 def resolve_directory(directory: str | os.PathLike | None = None) -> Path:
+    """``--matrices DIR``, else ``RKNN_COMPAT_MATRICES`` (empty means unset), else the packaged tables."""
+    if directory is not None and not os.fspath(directory):
+        raise MatrixError("--matrices is empty: name a directory of matrix files")
     chosen = directory or os.environ.get(ENV_VAR)
     if not chosen:
         return default_directory()
     path = Path(chosen)
-    if not path.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError) as exc:  # ValueError: an embedded NUL
+        why = getattr(exc, "strerror", None) or exc
+        raise MatrixError(f"{path}: not a directory of matrix files ({why})") from None
+    if not is_dir:
         raise MatrixError(f"{path}: not a directory of matrix files")
     return path
 
@@ -62,15 +71,7 @@ MAX_TABLE_BYTES = 4 << 20  # the largest shipped table is ~10 KiB
 
 def read_toml(path: Path, error: type[Exception] = MatrixError, limit: int = MAX_TABLE_BYTES) -> dict:
     """A TOML file the user may have named: a regular file, size-capped, any failure one line."""
-    try:
-        with open(path, "rb") as fh:
-            if not os.path.isfile(path) or not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise error(f"{path}: not a regular file")
-            data = fh.read(limit + 1)
-    except OSError as exc:
-        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise error(f"{path}: larger than {limit} bytes; not a table")
+    data = read_bytes(path, limit, "table", error)
     try:
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -100,10 +101,14 @@ class _Loader:
 
     def read(self, name: str, required: bool = True) -> dict | None:
         path = self.dir / name
-        if not path.exists():
+        try:
+            os.stat(path)
+        except FileNotFoundError:
             if required:
-                raise MatrixError(f"{path}: missing (a matrix directory needs {', '.join(REQUIRED_FILES)})")
+                raise MatrixError(f"{path}: missing (a matrix directory needs {', '.join(REQUIRED_FILES)})") from None
             return None
+        except OSError as exc:  # e.g. a directory the user may list but not enter
+            raise MatrixError(f"{path}: cannot read: {exc.strerror or exc}") from None
         return read_toml(path)
 
     def rows(self, name: str, table: str, required: bool = True) -> list[tuple[str, dict]]:
@@ -151,14 +156,12 @@ class _Loader:
         return Cite(self.sources[source_id], row["section"])
 
     def load_onnx(self) -> list[OnnxRow]:
-        out, seen = [], []
+        out, seen = [], _Seen()
         for where, row in self.rows("onnx.toml", "onnx"):
             f = _fields(where, row, required=("release", "opset", "ir", "source", "section"),
                         types={"opset": int, "ir": int})
             release = _version(where, "release", f["release"])
-            if _duplicate(seen, release):
-                raise MatrixError(f"{where}: duplicate ONNX release {release} (also {_duplicate(seen, release)})")
-            seen.append((release, where))
+            seen.check(release, where, "ONNX release")
             out.append(OnnxRow(release, f["opset"], f["ir"], self.cite(where, f)))
         return out
 
@@ -180,14 +183,15 @@ class _Loader:
 
     def load_components(self, frameworks: dict, onnx: list[OnnxRow]) -> list[Release]:
         out: list[Release] = []
-        seen: list[tuple[Version, str]] = []
+        seen = _Seen()
+        onnx_rows: dict[tuple, list[OnnxRow]] = {}
+        for r in onnx:
+            onnx_rows.setdefault((r.release.base, r.release.pre), []).append(r)
         for where, row in self.rows("components.toml", "release"):
             f = _fields(where, row, required=("toolkit", *COMPONENTS, "source", "section"),
                         optional=("notes",))
             toolkit = _version(where, "toolkit", f["toolkit"])
-            if _duplicate(seen, toolkit):
-                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {_duplicate(seen, toolkit)})")
-            seen.append((toolkit, where))
+            seen.check(toolkit, where, "toolkit")
             comps = {c: Requirement(accepts=_spec(where, c, f[c])) for c in COMPONENTS}
             comps["librknn_runtime"] = Requirement(comps["librknn_runtime"].accepts,
                                                    library="librknn_runtime.so")
@@ -197,26 +201,24 @@ class _Loader:
                 cells, fw_cite, fw_notes = frameworks[toolkit.key]
                 cites["frameworks"] = fw_cite
                 notes += fw_notes
-            onnx_row = _onnx_for(cells.get("onnx"), onnx)
+            onnx_row = _onnx_for(cells.get("onnx"), onnx_rows)
             if onnx_row:
                 cites["onnx"] = onnx_row.cite
             out.append(Release(toolkit, "rknpu1", comps, cells, onnx_row, cites, notes))
-        missing = [key for key in frameworks if key not in {v.key for v, _ in seen}]
+        missing = [key for key in frameworks if key not in seen.keys]
         if missing:
             raise MatrixError(f"{self.framework_rows[missing[0]]}: no row for this toolkit in components.toml")
         return out
 
     def load_toolkit2(self, onnx: list[OnnxRow]) -> list[Release]:
-        out, seen = [], []
+        out, seen = [], _Seen()
         for where, row in self.rows("toolkit2.toml", "release", required=False):
             f = _fields(where, row,
                         required=("toolkit", "rknn_server", "runtime", "npu_driver_min",
                                   "source", "section"),
                         optional=(*FRAMEWORKS, "notes"))
             toolkit = _version(where, "toolkit", f["toolkit"])
-            if _duplicate(seen, toolkit):
-                raise MatrixError(f"{where}: duplicate toolkit {toolkit} (also {_duplicate(seen, toolkit)})")
-            seen.append((toolkit, where))
+            seen.check(toolkit, where, "toolkit")
             comps = {
                 "rknn_server": Requirement(accepts=_spec(where, "rknn_server", f["rknn_server"])),
                 "npu_driver": Requirement(minimum=_version(where, "npu_driver_min", f["npu_driver_min"])),
@@ -243,10 +245,31 @@ class _Loader:
         return out
 
 
-def _duplicate(seen: list[tuple[Version, str]], version: Version) -> str | None:
-    """Where an earlier row with the same version (1.1 and 1.1.0 are one) stood."""
-    return next((where for v, where in seen if v.matches(version)), None)
+class _Seen:
+    """Row versions already read, to name a duplicate (1.1 and 1.1.0 are one) in linear time.
 
+    Two versions can only match (``Version.matches``) when major.minor.patch and the pre-release
+    agree, so each version is compared only with the rows in its own bucket of those.
+    """
+
+    def __init__(self) -> None:
+        self.buckets: dict[tuple, list[tuple[Version, str]]] = {}
+        self.keys: set[tuple] = set()
+
+    def where(self, version: Version) -> str | None:
+        """Where an earlier row with the same version stood."""
+        bucket = self.buckets.get((version.base, version.pre), [])
+        return next((where for v, where in bucket if v.matches(version)), None)
+
+    def add(self, version: Version, where: str) -> None:
+        self.buckets.setdefault((version.base, version.pre), []).append((version, where))
+        self.keys.add(version.key)
+
+    def check(self, version: Version, where: str, what: str) -> None:
+        earlier = self.where(version)
+        if earlier:
+            raise MatrixError(f"{where}: duplicate {what} {version} (also {earlier})")
+        self.add(version, where)
 
 
 def _fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:
@@ -299,8 +322,9 @@ def _notes(where: str, row: dict) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _onnx_for(cell: str | None, rows: list[OnnxRow]) -> OnnxRow | None:
+def _onnx_for(cell: str | None, rows: dict[tuple, list[OnnxRow]]) -> OnnxRow | None:
+    """The ONNX row of a framework cell; ``rows`` is bucketed by (major.minor.patch, pre) as in _Seen."""
     if not cell or cell == "not supported" or "~" in cell:
         return None
     wanted = parse_version(cell)
-    return next((r for r in rows if r.release.matches(wanted)), None)
+    return next((r for r in rows.get((wanted.base, wanted.pre), []) if r.release.matches(wanted)), None)

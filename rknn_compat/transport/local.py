@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 
+from ..errors import UsageError
+from ..userfiles import read_bytes
 from .base import MAX_OUTPUT_BYTES, CommandResult
 
 
@@ -26,12 +27,15 @@ class LocalTransport:
         out = proc.stdout[:MAX_OUTPUT_BYTES]
         return CommandResult(script, out, proc.returncode, True, None, time.monotonic() - started)
 
+    read_error: str | None = None
+
     def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
+        """A regular file only (a FIFO or a device the board names would block or never end)."""
         try:
-            if os.path.getsize(path) > limit:
-                return None
-            with open(path, "rb") as fh:
-                return fh.read(limit)
-        except OSError:
+            data = read_bytes(path, limit)
+        except UsageError as exc:
+            self.read_error = str(exc)
             return None
+        self.read_error = None
+        return data
 
