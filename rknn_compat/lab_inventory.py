@@ -64,7 +64,7 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     toolkit_info = resolved[1]
     started = time.monotonic()
     adb = adb_mod.client()
-    listed = {e.serial: e for e in adb_mod.list_devices(adb)}
+    listed = {e.serial: e for e in adb_mod.list_devices(adb, timeout)}
     serials = list(dict.fromkeys(named)) if named else list(listed)
     if not serials:
         return InventoryReport([], toolkit_info, time.monotonic() - started)

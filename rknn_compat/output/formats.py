@@ -15,8 +15,9 @@ import re
 from enum import Enum
 
 # What a terminal acts on instead of showing: C0 controls (ESC, BEL, BS, CR, LF...), DEL, the C1
-# controls (U+009B is a one-character CSI) and the bidirectional overrides that reorder a line.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# controls (U+009B is a one-character CSI), the bidirectional overrides that reorder a line, and
+# lone surrogates (a serial or path that was not UTF-8), which a UTF-8 terminal cannot be sent.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # The same in JSON text (json.dumps escapes C0 itself), plus lone surrogates, which are not UTF-8.
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 

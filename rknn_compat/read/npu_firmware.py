@@ -17,9 +17,10 @@ import struct
 import zlib
 
 MAX_RAMDISK = 256 * 1024 * 1024
-# A gzip'd ramdisk of binaries shrinks 2-4x; a bomb shrinks 1000x.  Unpacking at most 64x the
-# compressed size keeps the cost linear in the image that was pulled.
-MAX_RATIO = 64
+# A gzip'd ramdisk of binaries shrinks 2-4x; a bomb shrinks 1000x.  Unpacking at most 16x the
+# compressed size keeps the cost linear in the image that was pulled (a ramdisk past the ratio is
+# read up to it: files beyond are "not found in it", never guessed).
+MAX_RATIO = 16
 MAX_ENTRIES = 100_000  # a real NPU ramdisk holds a few hundred
 MAX_STRING = 4096  # the readers skip longer lines (read.text.MAX_LINE), so strings need not build them
 _PRINTABLE = re.compile(rb"[\x20-\x7e]{4,}")
@@ -66,19 +67,22 @@ def _ramdisk(image: bytes) -> bytes | None:
 
 def _gunzip(blob: bytes, cap: int) -> bytes | None:
     """Every gzip member of ``blob`` (cpio tools may write several), at most ``cap`` bytes in all."""
-    out = bytearray()
+    parts: list[bytes] = []
+    size = 0
     rest = blob
     try:
-        while rest and len(out) < cap:
+        while rest and size < cap:
             decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += decomp.decompress(rest, cap - len(out))
+            parts.append(decomp.decompress(rest, cap - size))
+            size += len(parts[-1])
             if not decomp.eof:
                 break  # cut by the cap, or truncated: keep what was read
             rest = decomp.unused_data.lstrip(b"\0")  # padding between members
     except (zlib.error, gzip.BadGzipFile, EOFError):
-        if not out:
-            return None
-    return bytes(out) if out else None
+        pass
+    if not size:
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)  # one member: no second copy
 
 
 def _round_up(n: int, page: int) -> int:
