@@ -133,13 +133,19 @@ def inventory(
     matrices: Optional[str] = MATRICES,
 ) -> None:
     """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 0)."""
+    from .lab_inventory import Interrupted
     from .lab_inventory import inventory as run_inventory
     from .output.inventory import inventory_text
     from .output.progress import terminal_progress
 
-    report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
-                           python=python, jobs=jobs, timeout=timeout, matrices=matrices,
-                           progress=terminal_progress())
+    try:
+        report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
+                               python=python, jobs=jobs, timeout=timeout, matrices=matrices,
+                               progress=terminal_progress())
+    except Interrupted as exc:  # Ctrl-C: what finished is printed, the pending boards named on stderr
+        sys.stderr.write("\n" if sys.stderr.isatty() else "")
+        sys.stdout.write(inventory_text(exc.report, fmt.value))
+        raise
     if not report.boards:
         _error("no boards: adb devices lists none (give --device or --devices)", prefix="")
     sys.stdout.write(inventory_text(report, fmt.value))

@@ -8,18 +8,19 @@ never holds back the others' results and never stops the run.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import tables
 from .board_probe import DEFAULT_TIMEOUT, check_timeout, probe, resolve_target
-from .errors import RknnCompatError, UsageError
+from .errors import ExitCode, RknnCompatError, UsageError
 from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
 from .userfiles import read_text
 
 MAX_JOBS = 64
+WAITING_AFTER = 3.0  # seconds before the progress bar names the boards still awaited
 MAX_DEVICES_FILE_BYTES = 4 << 20  # 16 000 lines of 255 characters
 
 
@@ -46,8 +47,9 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     """Probe the named boards (or every board the adb server lists) concurrently.
 
     Returns an :class:`InventoryReport`; ``to_dict()`` is the JSON of
-    ``rknn-compat inventory --format json``.  ``progress(done, total)`` is called
-    as boards finish.
+    ``rknn-compat inventory --format json``.  ``progress(done, total[, pending])`` is called
+    as boards finish (``pending``: the boards still awaited, once the run is a few seconds old).
+    Ctrl-C raises :class:`Interrupted` at once, carrying the boards that finished.
     """
     from .transport import adb as adb_mod
 
@@ -70,28 +72,73 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         return InventoryReport([], toolkit_info, time.monotonic() - started)
     workers = min(jobs or MAX_JOBS, len(serials))
     results: dict[str, BoardReport] = {}
-    done = 0
-    lock = threading.Lock()
+    todo = list(reversed(serials))
+    changed = threading.Condition()
 
-    def one(serial: str) -> None:
-        nonlocal done
+    def one(serial: str) -> BoardReport:
         try:
-            report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
-                           usb=usb, resolved=resolved)
+            return probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
+                         usb=usb, resolved=resolved)
         except RknnCompatError as exc:
-            report = _failed(serial, toolkit_info, str(exc))
+            return _failed(serial, toolkit_info, str(exc))
         except Exception as exc:  # noqa: BLE001 - one board's bug or fault never costs the others' results
-            report = _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
-        with lock:
-            results[serial] = report
-            done += 1
-            if progress:
-                progress(done, len(serials))
+            return _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rknn-probe") as pool:
-        list(pool.map(one, serials))
+    def worker() -> None:
+        while True:
+            with changed:
+                if not todo:
+                    return
+                serial = todo.pop()
+            report = one(serial)
+            with changed:
+                results[serial] = report
+                changed.notify_all()
+
+    # daemon threads: on Ctrl-C the process exits at once instead of joining a stalled board's worker
+    for i in range(workers):
+        threading.Thread(target=worker, name=f"rknn-probe-{i}", daemon=True).start()
+    show = _progress(progress)
+    shown = None
+    try:
+        with changed:
+            while len(results) < len(serials):
+                changed.wait(0.25)
+                waited = time.monotonic() - started
+                pending = [s for s in serials if s not in results] if waited >= WAITING_AFTER else []
+                if show and (len(results), pending) != shown:
+                    shown = (len(results), pending)
+                    show(len(results), len(serials), pending)
+    except KeyboardInterrupt:
+        pending = [s for s in serials if s not in results]
+        boards = [results.get(s) or _failed(s, toolkit_info, "interrupted before this board answered")
+                  for s in serials]
+        raise Interrupted(InventoryReport(boards, toolkit_info, time.monotonic() - started), pending) from None
     boards = [results[s] for s in serials]
     return InventoryReport(boards, toolkit_info, time.monotonic() - started)
+
+
+class Interrupted(RknnCompatError):
+    """Ctrl-C during an inventory: ``report`` holds the boards that finished, ``pending`` the others."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, report: InventoryReport, pending: list[str]):
+        shown = ", ".join(pending[:10]) + (f" and {len(pending) - 10} more" if len(pending) > 10 else "")
+        super().__init__(f"interrupted; {len(pending)} board(s) had not answered: {shown or 'none'}")
+        self.report, self.pending = report, pending
+
+
+def _progress(progress):
+    """``show(done, total, pending)``: a ``progress(done, total)`` of the API's older form still works."""
+    if progress is None:
+        return None
+    try:
+        params = inspect.signature(progress).parameters.values()
+        three = len(params) >= 3 or any(p.kind is p.VAR_POSITIONAL for p in params)
+    except (TypeError, ValueError):
+        three = False
+    return progress if three else (lambda done, total, pending: progress(done, total))
 
 
 def _failed(serial: str, toolkit_info, why: str) -> BoardReport:

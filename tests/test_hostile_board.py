@@ -165,3 +165,60 @@ def test_a_pulled_file_the_recording_lost_keeps_its_reason(boards, api, tmp_path
     assert json.loads(rec.read_text())["files"] == {"/vendor/etc/npu_fw/boot.img": None}
     assert "could not pull it" in replay.components["rknn_server"].reason
     assert os.path.getsize(rec) < 100_000
+
+
+def test_ctrl_c_in_inventory_stops_at_once_with_the_finished_boards(boards, adb_server):
+    """Issue 10: the first Ctrl-C waited for the slowest board's timeout, then exited 130 silently."""
+    import signal
+    import subprocess
+    import sys
+
+    good, stall = boards("rk1808-linux-1.3.2", "rk1808-stall")
+    proc = subprocess.Popen([sys.executable, "-m", "rknn_compat", "inventory", "-d", good.serial, "-d", stall.serial,
+                             "--toolkit", "1.3.2", "--timeout", "60", "--format", "csv"],
+                            env=adb_server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(3.0)  # the good board has answered; the stalled one will not for a minute
+        sent = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+        took = time.monotonic() - sent
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130, (out, err)
+    assert took < 2.0, took
+    rows = {line.split(",")[0]: line for line in out.splitlines()[1:]}
+    assert ",compatible," in rows[good.serial] and "interrupted before this board answered" in rows[stall.serial]
+    (line,) = err.splitlines()
+    assert line == f"rknn-compat: error: interrupted; 1 board(s) had not answered: {stall.serial}"
+
+
+def test_progress_bar_names_the_board_still_awaited():
+    import io
+
+    from rknn_compat.output.progress import terminal_progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Tty()
+    show = terminal_progress(tty)
+    show(1, 3, ["127.0.0.1:7010", "b\x1b[2J"])
+    assert "1/3, waiting for 127.0.0.1:7010 (+1)" in tty.getvalue()
+    show(3, 3, [])
+    assert tty.getvalue().endswith("\r")
+
+
+def test_local_board_flood_and_stray_children_are_bounded():
+    """--device local: the output is capped while it streams and a tool left running is killed."""
+    from rknn_compat.transport.base import MAX_OUTPUT_BYTES
+    from rknn_compat.transport.local import LocalTransport
+
+    started = time.monotonic()
+    flood = LocalTransport().run("exec yes", 10)
+    assert not flood.complete and "exceeded" in flood.error and len(flood.stdout) == MAX_OUTPUT_BYTES
+    stray = LocalTransport().run("(sleep 30; echo late) & echo early", 0.5)
+    assert stray.stdout == b"early\n" and not stray.complete and "no answer within" in stray.error
+    assert time.monotonic() - started < 5
