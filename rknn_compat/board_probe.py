@@ -16,7 +16,8 @@ from . import judge, remedies, tables
 from .errors import DeviceError, RknnCompatError, UsageError
 from .read import facts, fallbacks
 from .read.script import SCRIPT, split_answer
-from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Finding, ToolkitTarget
+from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Fact, Finding, ToolkitTarget
+from .tables import COMPONENTS
 
 DEFAULT_TIMEOUT = 15.0
 MAX_TIMEOUT = 24 * 3600.0  # beyond a day a socket timeout overflows, and nobody waits that long
@@ -48,7 +49,9 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
         raise UsageError(f"--device must be a serial, HOST:PORT, 'local' or 'fixture:FILE', not {device!r}")
     matrix = tables.load(matrices)
     target, toolkit_info = resolved or resolve_target(matrix, toolkit, toolkit2, python)
-    report = BoardReport(device=DeviceInfo(device), toolkit=dataclasses.replace(toolkit_info))
+    kind = "local" if device == "local" else "fixture" if device and device.startswith("fixture:") else "adb"
+    report = BoardReport(device=DeviceInfo(device, None, None if transport else kind),
+                         toolkit=dataclasses.replace(toolkit_info))
     started = time.monotonic()
     connected: list = []  # (adb, address) this probe connected, disconnected when it is over
     try:
@@ -56,14 +59,15 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
             transport, entry = _open(device, timeout, adb, entry, connected)
         report.device = _device_info(transport, entry)
         if entry is not None and entry.state != "device":
-            return _unreachable(report, entry.state, remedies.adb_state(entry.state))
-        if record:
-            from .transport.fixture import RecordingTransport
+            _unreachable(report, entry.state, remedies.adb_state(entry.state))
+        else:
+            if record:
+                from .transport.fixture import RecordingTransport
 
-            transport = RecordingTransport(transport, report.device.to_dict())
-        _read_board(report, transport, timeout, matrix, target, started + timeout)
+                transport = RecordingTransport(transport, report.device.to_dict())
+            _read_board(report, transport, timeout, matrix, target, started + timeout)
     except _NotFound as exc:
-        return _unreachable(report, "not found", f"{exc} {remedies.adb_state('not found')}")
+        _unreachable(report, "not found", f"{exc} {remedies.adb_state('not found')}")
     except DeviceError as exc:
         report.error = str(exc)
         report.verdict = UNKNOWN
@@ -76,7 +80,20 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
 
             disconnect_network(adb_client, address, timeout)
     if usb and report.device.transport == "adb":
-        report.connection.usb = _usb_report()
+        report.connection.usb = host_usb_report()
+    return whole(report)
+
+
+def whole(report: BoardReport) -> BoardReport:
+    """The same keys whatever the board's state: what was not read is there, null, with the reason."""
+    why = report.error or "the board was not read"
+    for key in ("soc", "os"):
+        report.platform.setdefault(key, Fact.unknown(why))
+    report.platform["os"].extra.setdefault("kernel", None)
+    for comp in COMPONENTS:
+        report.components.setdefault(comp, Fact.unknown(why))
+    if report.connection.rknn_server_process is None:
+        report.connection.rknn_server_process = Fact.unknown(why).to_dict()
     return report
 
 
@@ -221,7 +238,7 @@ def _explain_cut(report: BoardReport, why: str) -> None:
             finding.remedy = remedies.cut_off(why)
 
 
-def _usb_report() -> dict:
+def host_usb_report() -> dict:
     from .host import usb
 
     try:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import tables
-from .board_probe import DEFAULT_TIMEOUT, check_timeout, probe, resolve_target
+from .board_probe import DEFAULT_TIMEOUT, check_timeout, host_usb_report, probe, resolve_target, whole
 from .errors import ExitCode, RknnCompatError, UsageError
 from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
 from .userfiles import read_text
@@ -43,7 +43,7 @@ def read_devices_file(path: str | Path) -> list[str]:
 def inventory(devices: list[str] | None = None, devices_file: str | None = None,
               toolkit: str | None = None, toolkit2: str | None = None, python: str | None = None,
               jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
-              progress=None, usb: bool = False) -> InventoryReport:
+              progress=None, usb: bool = True) -> InventoryReport:
     """Probe the named boards (or every board the adb server lists) concurrently.
 
     Returns an :class:`InventoryReport`; ``to_dict()`` is the JSON of
@@ -75,14 +75,19 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     todo = list(reversed(serials))
     changed = threading.Condition()
 
+    host_usb = host_usb_report() if usb else None  # the host's USB access: read once, the same for all
+
     def one(serial: str) -> BoardReport:
         try:
-            return probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
-                         usb=usb, resolved=resolved)
+            report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
+                           usb=False, resolved=resolved)
         except RknnCompatError as exc:
-            return _failed(serial, toolkit_info, str(exc))
+            report = _failed(serial, toolkit_info, str(exc))
         except Exception as exc:  # noqa: BLE001 - one board's bug or fault never costs the others' results
-            return _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
+            report = _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
+        if host_usb is not None and report.device.transport == "adb":
+            report.connection.usb = dict(host_usb)
+        return report
 
     def worker() -> None:
         while True:
@@ -113,6 +118,9 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         pending = [s for s in serials if s not in results]
         boards = [results.get(s) or _failed(s, toolkit_info, "interrupted before this board answered")
                   for s in serials]
+        for b in boards:
+            if host_usb is not None and b.connection.usb is None:
+                b.connection.usb = dict(host_usb)
         raise Interrupted(InventoryReport(boards, toolkit_info, time.monotonic() - started), pending) from None
     boards = [results[s] for s in serials]
     return InventoryReport(boards, toolkit_info, time.monotonic() - started)
@@ -142,5 +150,5 @@ def _progress(progress):
 
 
 def _failed(serial: str, toolkit_info, why: str) -> BoardReport:
-    return BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
-                       verdict=UNKNOWN, error=" ".join(why.split())[:500])
+    return whole(BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
+                             verdict=UNKNOWN, error=" ".join(why.split())[:500]))

@@ -200,16 +200,22 @@ def test_a_matrix_path_with_a_newline_is_echoed_on_one_line(tmp_path):
     assert "a\\x0ab" in line
 
 
-def test_ten_thousand_rows_load_in_linear_time(tmp_path):
-    """Audit: the duplicate check was O(n^2): 10 000 rows took 16.6 s."""
+def _with_rows(tmp_path, toolkits) -> Path:
+    """A matrix copy whose components.toml gets one more copy of its first row per toolkit given
+    (``None``: the first row's own toolkit spelled ``v1.x.y``, a duplicate)."""
     d = _copy(tmp_path)
     text = (d / "components.toml").read_text(encoding="utf-8")
     first = text.index("[[release]]")
     row = text[first:text.index("[[release]]", first + 1)]
-    toolkit_line = next(ln for ln in row.splitlines() if ln.startswith("toolkit"))
-    rows = [row.replace(toolkit_line, f'toolkit = "{9 + i // 10_000}.{i // 100 % 100}.{i % 100}"')
-            for i in range(10_000)]
+    line = next(ln for ln in row.splitlines() if ln.startswith("toolkit"))
+    rows = [row.replace(line, f'toolkit = "{t}"' if t else line.replace('"', '"v', 1)) for t in toolkits]
     (d / "components.toml").write_text(text + "\n" + "\n".join(rows), encoding="utf-8")
+    return d
+
+
+def test_ten_thousand_rows_load_in_linear_time(tmp_path):
+    """Audit: the duplicate check was O(n^2): 10 000 rows took 16.6 s."""
+    d = _with_rows(tmp_path, [f"{9 + i // 10_000}.{i // 100 % 100}.{i % 100}" for i in range(10_000)])
     started = time.monotonic()
     m = tables.load(d)
     took = time.monotonic() - started
@@ -218,13 +224,7 @@ def test_ten_thousand_rows_load_in_linear_time(tmp_path):
 
 
 def test_a_duplicate_among_many_rows_is_still_named(tmp_path):
-    d = _copy(tmp_path)
-    text = (d / "components.toml").read_text(encoding="utf-8")
-    first = text.index("[[release]]")
-    row = text[first:text.index("[[release]]", first + 1)]
-    toolkit_line = next(ln for ln in row.splitlines() if ln.startswith("toolkit"))
-    dup = row.replace(toolkit_line, toolkit_line.replace('"', '"v', 1))  # "1.x.y" as "v1.x.y"
-    (d / "components.toml").write_text(text + "\n" + dup, encoding="utf-8")
+    d = _with_rows(tmp_path, [None])
     line = _one_line(run_cli("matrix", "--matrices", str(d)))
     assert "duplicate toolkit" in line and "release 1" in line
 
