@@ -21,19 +21,21 @@ system-deps:
 # The main job on a built-in default: a few simulated boards of different firmware,
 # `rknn-compat inventory` against them through the real adb server, then stop everything.
 demo: setup system-deps
-	$(BIN)/python examples/demo_inventory.py
+	$(BIN)/python examples/demo.py
 
 test: setup system-deps lint
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check rknn_compat tests bench examples
+	$(BIN)/ruff check rknn_compat tests bench examples scripts
 
 bench: setup system-deps
 	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_shell_roundtrip.py
 	$(BIN)/python bench/bench_probe.py
 	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python bench/bench_model.py
+	$(BIN)/python bench/bench_explain.py
 
 # the reliability audit's size of fuzz run (4 000 examples per target; the suite runs 40)
 fuzz: setup

@@ -285,7 +285,7 @@ def m_probe(adb, serial, tid):
     r = probe(device=serial, toolkit=TOOLKIT, usb=False, adb=adb)
     if r.error:
         raise RuntimeError(f"probe {serial}: {r.error}")
-    return r.device["round_trips"], r.device["bytes"]
+    return r.device.round_trips, r.device.bytes
 
 
 def m_transport(adb, serial, tid):

@@ -34,7 +34,7 @@ def check_timeout(timeout) -> float:
 
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
           python: str | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
-          transport=None, record: str | None = None, usb: bool = True, adb=None,
+          transport=None, record: str | None = None, usb: bool | dict = True, adb=None,
           entry=None, resolved: tuple | None = None) -> BoardReport:
     """Probe one board and judge it; see the README for the JSON form of the result.
 
@@ -42,7 +42,8 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     picks the only attached board.  ``toolkit``/``toolkit2`` name the target; else
     the RKNN Toolkit installed in this (or ``python``'s) environment; else none.
     ``adb``, ``entry`` and ``resolved`` (the result of :func:`resolve_target`) let an
-    inventory share one device list and one target look-up across its boards.
+    inventory share one device list and one target look-up across its boards; ``usb`` is True
+    (read the host's USB access), False, or that report read once for a whole inventory.
     """
     timeout = check_timeout(timeout)
     if device is not None and (not isinstance(device, str) or not device):
@@ -65,6 +66,9 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
                 from .transport.fixture import RecordingTransport
 
                 transport = RecordingTransport(transport, report.device.to_dict())
+            if report.device.transport == "adb":  # the host side of an adb board's link, which the judge reads
+                report.connection.host_npu_transfer_proxy = _host_proxy().to_dict()
+                report.connection.usb = _usb(usb)
             _read_board(report, transport, timeout, matrix, target, started + timeout)
     except _NotFound as exc:
         _unreachable(report, "not found", f"{exc} {remedies.adb_state('not found')}")
@@ -79,9 +83,14 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
             from .transport.adb import disconnect_network
 
             disconnect_network(adb_client, address, timeout)
-    if usb and report.device.transport == "adb":
-        report.connection.usb = host_usb_report()
+    if report.device.transport == "adb" and report.connection.usb is None:  # also an unreachable board
+        report.connection.usb = _usb(usb)
     return whole(report)
+
+
+def _usb(usb) -> dict | None:
+    """``usb``: True (read the host's USB access now), False (not at all), or a report read once already."""
+    return dict(usb) if isinstance(usb, dict) else host_usb_report() if usb else None
 
 
 def whole(report: BoardReport) -> BoardReport:
@@ -94,6 +103,8 @@ def whole(report: BoardReport) -> BoardReport:
         report.components.setdefault(comp, Fact.unknown(why))
     if report.connection.rknn_server_process is None:
         report.connection.rknn_server_process = Fact.unknown(why).to_dict()
+    if report.device.transport == "adb" and report.connection.host_npu_transfer_proxy is None:
+        report.connection.host_npu_transfer_proxy = _host_proxy().to_dict()  # the host side of the link
     return report
 
 
@@ -114,12 +125,12 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
     info = installed_toolkit(python)
     where = f"installed in {info.python}"
     if info.version is None:
-        return None, ToolkitTarget(reason=info.reason or f"no rknn-toolkit {where}")
+        return None, ToolkitTarget(reason=info.reason or f"no rknn-toolkit {where}", remedy=remedies.NO_TARGET)
     try:
         rel = matrix.release(info.version, info.generation)
     except RknnCompatError as exc:
         return None, ToolkitTarget(str(info.version), info.generation, where,
-                                   f"{info.distribution} {info.version} {where}: {exc}")
+                                   f"{info.distribution} {info.version} {where}: {exc}", remedies.NO_TARGET)
     return rel, ToolkitTarget(str(rel.toolkit), info.generation, f"{info.distribution} {where}")
 
 
@@ -210,7 +221,10 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target, 
     report.components = components
     running = facts.server_running(answer)
     report.connection.rknn_server_process = running.to_dict()
-    judgement = judge.judge(matrix, report.platform, components, running, target)
+    host = report.connection.host_npu_transfer_proxy
+    judgement = judge.judge(matrix, report.platform, components, running, target,
+                            host_proxy=Fact(host.get("value"), host.get("evidence")) if host else None,
+                            usb=report.connection.usb)
     report.findings += judgement.findings
     report.toolkit.matched = judgement.matched
     report.notes += judgement.notes
@@ -236,6 +250,18 @@ def _explain_cut(report: BoardReport, why: str) -> None:
         fact = report.components.get(finding.component)
         if finding.status == UNKNOWN and fact is not None and fact.lost_to_cut:
             finding.remedy = remedies.cut_off(why)
+
+
+def _host_proxy() -> Fact:
+    from .host.processes import SOURCE, transfer_proxy_pids
+
+    pids, why = transfer_proxy_pids()
+    if pids is None:
+        return Fact.unknown(why, SOURCE)
+    if not pids:
+        return Fact("not running", "no process named npu_transfer_proxy", SOURCE)
+    return Fact("running", "npu_transfer_proxy pid " + ", ".join(map(str, pids[:5])), SOURCE,
+                extra={"pids": pids[:20]})
 
 
 def host_usb_report() -> dict:

@@ -13,10 +13,10 @@ import threading
 import time
 from pathlib import Path
 
-from . import tables
+from . import judge, remedies, tables
 from .board_probe import DEFAULT_TIMEOUT, check_timeout, host_usb_report, probe, resolve_target, whole
 from .errors import ExitCode, RknnCompatError, UsageError
-from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
+from .results import MISMATCH, UNKNOWN, BoardReport, DeviceInfo, InventoryReport, Rack
 from .userfiles import read_text
 
 MAX_JOBS = 64
@@ -69,7 +69,7 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     listed = {e.serial: e for e in adb_mod.list_devices(adb, timeout)}
     serials = list(dict.fromkeys(named)) if named else list(listed)
     if not serials:
-        return InventoryReport([], toolkit_info, time.monotonic() - started)
+        return InventoryReport([], toolkit_info, time.monotonic() - started, Rack(judged=resolved[0] is None))
     workers = min(jobs or MAX_JOBS, len(serials))
     results: dict[str, BoardReport] = {}
     todo = list(reversed(serials))
@@ -80,12 +80,12 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     def one(serial: str) -> BoardReport:
         try:
             report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
-                           usb=False, resolved=resolved)
+                           usb=host_usb or False, resolved=resolved)
         except RknnCompatError as exc:
             report = _failed(serial, toolkit_info, str(exc))
         except Exception as exc:  # noqa: BLE001 - one board's bug or fault never costs the others' results
             report = _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
-        if host_usb is not None and report.device.transport == "adb":
+        if host_usb is not None and report.device.transport == "adb" and report.connection.usb is None:
             report.connection.usb = dict(host_usb)
         return report
 
@@ -123,7 +123,8 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
                 b.connection.usb = dict(host_usb)
         raise Interrupted(InventoryReport(boards, toolkit_info, time.monotonic() - started), pending) from None
     boards = [results[s] for s in serials]
-    return InventoryReport(boards, toolkit_info, time.monotonic() - started)
+    return InventoryReport(boards, toolkit_info, time.monotonic() - started,
+                           judge_rack(boards) if resolved[0] is None else Rack())
 
 
 class Interrupted(RknnCompatError):
@@ -152,3 +153,13 @@ def _progress(progress):
 def _failed(serial: str, toolkit_info, why: str) -> BoardReport:
     return whole(BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
                              verdict=UNKNOWN, error=" ".join(why.split())[:500]))
+
+
+def judge_rack(boards: list[BoardReport]) -> Rack:
+    """No target toolkit: a rack whose boards no single release fits is a finding of its own."""
+    status, common, groups = judge.judge_rack([(b.device.serial, b.verdict, b.toolkit.matched or [])
+                                               for b in boards])
+    rack = Rack(judged=True, releases=groups, common=common, status=status)
+    if status == MISMATCH:
+        rack.finding, rack.remedy = remedies.mixed_rack(groups)
+    return rack

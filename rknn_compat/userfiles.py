@@ -51,6 +51,18 @@ def read_bytes(path, limit: int, what: str = "file", error: type[Exception] = Us
     return b"".join(chunks)
 
 
+def check_regular(path, what: str = "file", error: type[Exception] = UsageError) -> None:
+    """``error`` unless ``path`` is a regular file (``stat`` never blocks, even on a FIFO)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except (ValueError, TypeError) as exc:
+        raise error(f"cannot read {what} {path!r}: {exc}") from None
+    if not stat.S_ISREG(mode):
+        raise error(f"cannot read {what} {path}: {'is a directory' if stat.S_ISDIR(mode) else 'not a regular file'}")
+
+
 def read_text(path, limit: int, what: str = "file", error: type[Exception] = UsageError) -> str:
     """:func:`read_bytes` decoded as UTF-8; a leading byte-order mark is dropped."""
     data = read_bytes(path, limit, what, error)

@@ -29,7 +29,7 @@ MANUAL_FRAMEWORKS = {
     "1.2.0": (TF_1, TFL, "1.0", "1.4.1", "810d7f7", NS, NS),
     "1.2.1": (TF_1, TFL, "1.0", "1.4.1", "810d7f7", NS, NS),
     "1.3.0": (TF_1, TFL, "1.0", "1.4.1", "810d7f7", ">=1.0.0, <=1.2.0", ">=1.4.0, <=1.5.1"),
-    # the PDF text shows a stray "1" under Caffe here (line-wrap artefact): read as 1.0
+    # a text copy shows a stray "1" under Caffe here; the PDF (blob a5d0c124) has no such glyph: 1.0
     "1.3.2": (TF_1, TFL, "1.0", "1.4.1", "810d7f7", ">=1.0.0, <=1.2.0", ">=1.4.0, <=1.5.1"),
 }
 FRAMEWORK_KEYS = ("tensorflow", "tflite", "caffe", "onnx", "darknet", "pytorch", "mxnet")

@@ -23,8 +23,17 @@ ALLOWED = {
     "transport": {"errors", "read", "userfiles"},
     "remedies": {"tables"},
     "judge": {"errors", "versions", "tables", "results", "remedies"},
+    "lookup": {"errors", "versions", "tables", "read"},  # a board's line -> a reverse look-up of the tables
     "host": {"errors", "versions", "tables", "userfiles"},
-    "output": {"errors", "versions", "tables", "results", "host"},
+    "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain"},
+    # explain reads logs with the board readers and judges them like probe; --device calls probe
+    "explain": {"errors", "versions", "tables", "read", "results", "judge", "transport", "board_probe"},
+    # doctor wires the chain together like board_probe (and calls it); the optional feature folders
+    # model/ and explain/ are used where a build has them; __version__ is the package's version string
+    # model/ reads files and judges them; with --device it probes the board like doctor does
+    "model": {"errors", "versions", "tables", "results", "judge", "board_probe"},
+    "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
+               "__version__"},
 }
 
 

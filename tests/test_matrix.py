@@ -25,7 +25,7 @@ from manual_tables import (
 )
 
 from rknn_compat.errors import MatrixError, UsageError
-from rknn_compat.tables import ENV_VAR, load
+from rknn_compat.tables import ENV_VAR, NewerThanTables, load
 from rknn_compat.versions import VersionError, parse_version
 
 # later editions (facts 2.1): 1.6.0 -> 11 -> 6, 1.7.0 -> 12 -> 7
@@ -69,7 +69,9 @@ UG_FRAMEWORKS = {
     "1.7.0": (TF_2, TFL, "1.0", "1.6.0", "810d7f7", ">=1.0.0, <=1.6.0", MX, KERAS),
     "1.7.1": (TF_2, TFL, "1.0", "1.6.0", "810d7f7", ">=1.5.1, <=1.9.0", MX, KERAS),
     "1.7.3": (TF_22, TFL, "1.0", "1.6.0", "810d7f7", ">=1.5.1, <=1.10.0", MX, KERAS),
-    "1.7.5": (TF_22, TFL, "1.0", "1.7.0", "810d7f7", ">=1.5.1, <=1.10.0", MX, KERAS),
+    # ONNX 1.10.0: UG 1.7.5's own dependency pin (onnx == 1.10.0) and TS 1.7.5 CN Table 5-2; the UG
+    # table's 1.7.0 is the noted alternative (issue 11, audit 7.3)
+    "1.7.5": (TF_22, TFL, "1.0", "1.10.0", "810d7f7", ">=1.5.1, <=1.10.0", MX, KERAS),
 }
 
 
@@ -174,6 +176,9 @@ def test_onnx_table_has_exactly_the_documented_rows(m):
 def test_each_release_links_its_onnx_row(m, toolkit):
     rel = m.release(toolkit)
     onnx_release = rel.frameworks["onnx"]
+    if onnx_release == "1.10.0":  # no Rockchip document gives opset/IR for ONNX 1.10.0
+        assert rel.onnx is None and "onnx" not in rel.cites
+        return
     opset, ir = {**MANUAL_ONNX, **LATER_ONNX}[onnx_release]
     assert str(rel.onnx.release) == onnx_release
     assert (rel.onnx.opset, rel.onnx.ir) == (opset, ir)
@@ -238,15 +243,18 @@ def test_disputed_cells_carry_a_note(m, toolkit, words):
 
 def test_every_row_cites_document_edition_and_section(m):
     assert m.releases
-    for rel in m.releases:
-        assert "components" in rel.cites and "frameworks" in rel.cites, rel.toolkit
+    for rel in m.releases + m.board_releases:
+        assert "components" in rel.cites, rel.label
+        assert ("frameworks" in rel.cites) == bool(rel.frameworks), rel.label
         for what, cite in rel.cites.items():
             assert cite.source.title.strip(), (rel.toolkit, what)
             assert cite.source.edition.strip(), (rel.toolkit, what)
             assert cite.section.strip(), (rel.toolkit, what)
             text = str(cite)
             assert cite.source.title in text and cite.section in text
-            assert set(cite.to_dict()) == {"id", "document", "edition", "section", "location"}
+            keys = set(cite.to_dict())
+            assert keys in ({"id", "document", "edition", "section", "location"},
+                            {"id", "document", "edition", "section", "location", "file", "sha256"})
     for row in m.onnx:
         assert row.cite.source.title and row.cite.source.edition and row.cite.section
     for p in m.platforms.values():
@@ -264,13 +272,27 @@ def test_unknown_version_names_nearest_known(m):
     assert "\n" not in msg
 
 
-def test_unknown_version_below_and_above_everything(m):
+def test_unknown_version_below_everything_and_between_rows(m):
     with pytest.raises(UsageError, match="1.0.0"):
         m.release("0.1")
-    with pytest.raises(UsageError, match="1.7.5"):
-        m.release("9.9.9")
-    with pytest.raises(UsageError, match="2.3.2"):
+    with pytest.raises(UsageError, match="2.3.2, 2.5.0"):
         m.release("2.4.0", "rknpu2")
+
+
+@pytest.mark.parametrize("generation,wanted,newest,dated", [("rknpu1", "9.9.9", "1.7.5", "2023-07-31"),
+                                                            ("rknpu2", "2.6.0", "2.5.0", "2026-10-09")])
+def test_a_release_newer_than_every_row_is_not_a_usage_error(m, generation, wanted, newest, dated):
+    with pytest.raises(NewerThanTables) as info:
+        m.release(wanted, generation)
+    exc = info.value
+    assert not isinstance(exc, UsageError) and exc.exit_code == 3
+    assert f"which know up to {newest}, dated {dated}" in str(exc) and "--matrices" in str(exc)
+    assert str(m.newest(generation).toolkit) == newest and m.newest(generation).released == dated
+    derived = exc.derived
+    assert derived.kind == "derived" and str(derived.toolkit) == wanted
+    for comp in m.products[generation].same_version:
+        assert derived.components[comp].accepts.normalised() == [wanted]
+    assert "Derived" in derived.notes[0]
 
 
 def test_bad_version_is_a_version_error(m):
@@ -292,10 +314,11 @@ def test_generation_split_for_shared_numbers(m):
     assert one.components["npu_driver"].accepts.normalised() == ["6.4.3.5.293908"]
     assert two.components["npu_driver"].accepts is None
     assert str(two.components["npu_driver"].minimum) == "0.9.2"
+    assert two.components["npu_driver"].recommended
     assert one.components["librknn_runtime"].library == "librknn_runtime.so"
     assert two.components["librknn_runtime"].library == "librknnrt.so"
-    # 2.x exists only as Toolkit2
-    with pytest.raises(UsageError):
+    # 2.x exists only as Toolkit2: asking RKNN Toolkit for it is a usage error naming the other product
+    with pytest.raises(UsageError, match="--toolkit2"):
         m.release("2.3.2")
     assert m.release("2.3.2", "rknpu2").generation == "rknpu2"
 
@@ -311,7 +334,7 @@ GALCORE_LOOKUPS = [
     ("$VERSION$6.4.6:351518$", ["1.7.0", "1.7.1", "1.7.3", "1.7.5"]),
     # none
     ("6.4.3.p2.336687", []),
-    ("6.4.0.27915", []),  # TS 1.6.0+ typo read literally (build 27915)
+    ("6.4.0.27915", ["1.3.0", "1.3.2", "1.4.0"]),  # TS 1.6.0+ typo: an alias of row 1.4.0's driver
     ("6.3.3:3718", []),
 ]
 
@@ -337,7 +360,7 @@ def test_reverse_lookup_npu_driver_complete_answer(m, version, expected):
         ("rknn_server", "0.9.8", ["1.1.0"]),
         ("rknn_server", "1.3.2 (f113d64 build: 2020-04-23 09:35:26)", ["1.3.2"]),
         ("librknn_runtime", "0.9.9", ["1.0.0"]),
-        ("librknn_runtime", "1.1.0", ["1.2.0"]),
+        ("librknn_runtime", "1.1.0 (e18060b build: 2019-08-05 09:53:51 base: 112)", ["1.2.0"]),
         # none
         ("rknn_server", "1.3.4", []),
         ("librknn_runtime", "1.3.4", []),
@@ -553,9 +576,9 @@ HOSTILE = [
     ("non-utf8", _non_utf8("frameworks.toml"), "frameworks.toml", None, ["cannot read", "utf-8"]),
     ("non-utf8-whole-file", _write("components.toml", b"\xff\xfe\x00[\x00[\x00"),
      "components.toml", None, ["cannot read"]),
-    ("toolkit2-version-abc", _row("toolkit2.toml", "release", 3,
+    ("toolkit2-version-abc", _row("toolkit2.toml", "release", 9,
                                   _replace_line("npu_driver_min", 'npu_driver_min = "abc"')),
-     "toolkit2.toml", "release 3", ["npu_driver_min", "abc"]),
+     "toolkit2.toml", "release 9", ["npu_driver_min", "abc"]),
     ("toolkit2-invalid-toml", _write("toolkit2.toml", "release = [\n"),
      "toolkit2.toml", None, ["invalid TOML"]),
     ("platform-bad-generation", _row("platforms.toml", "platform", 3,
@@ -564,6 +587,48 @@ HOSTILE = [
     ("platform-duplicate-soc", _row("platforms.toml", "platform", 3,
                                     _replace_line("soc", 'soc = "rk1808"')),
      "platforms.toml", "platform 3", ["duplicate", "rk1808"]),
+    ("missing-products", _delete("products.toml"), "products.toml", None, ["missing"]),
+    ("products-bad-generation", _row("products.toml", "product", 2,
+                                     _replace_line("generation", 'generation = "rknpu9"')),
+     "products.toml", "product 2", ["generation", "rknpu9"]),
+    ("products-unknown-component", _row("products.toml", "product", 1,
+                                        _replace_line("same_version", 'same_version = ["galcore"]')),
+     "products.toml", "product 1", ["same_version", "galcore"]),
+    ("cite-undefined-source", _row("components.toml", "release", 3,
+                                   _add_line('cite.extra = { source = "nowhere", section = "1" }')),
+     "components.toml", "release 3: cite.extra", ["nowhere", "not defined"]),
+    ("cite-not-a-table", _row("components.toml", "release", 3, _add_line('cite.extra = "ts-1.7.5"')),
+     "components.toml", "release 3: cite.extra", ["source = ..."]),
+    ("cite-missing-section", _row("components.toml", "release", 3,
+                                  _add_line('cite.extra = { source = "ts-1.7.5" }')),
+     "components.toml", "release 3: cite.extra", ["missing", "section"]),
+    ("released-not-a-date", _row("components.toml", "release", 3,
+                                 _replace_line("released", 'released = "August 2019"')),
+     "components.toml", "release 3", ["released", "YYYY-MM-DD"]),
+    ("commit-not-hex", _row("components.toml", "release", 3,
+                            _replace_line("rknn_server_commits", 'rknn_server_commits = ["zz12345"]')),
+     "components.toml", "release 3", ["rknn_server_commits", "zz12345", "git commit"]),
+    ("aliases-not-strings", _row("components.toml", "release", 3,
+                                 _replace_line("npu_driver_aliases", "npu_driver_aliases = [1]")),
+     "components.toml", "release 3", ["npu_driver_aliases", "list of strings"]),
+    ("bool-as-string", _row("toolkit2.toml", "release", 9,
+                            _replace_line("npu_driver_recommended", 'npu_driver_recommended = "yes"')),
+     "toolkit2.toml", "release 9", ["npu_driver_recommended", "must be a bool"]),
+    ("pins-not-strings", _row("toolkit2.toml", "release", 16, _replace_line("pins", "pins = { onnx = 1 }")),
+     "toolkit2.toml", "release 16", ["pins"]),
+    ("sha256-not-hex", _row("sources.toml", "source", 24, _replace_line("sha256", 'sha256 = "abc"')),
+     "sources.toml", "source 24", ["sha256", "64 hex"]),
+    ("file-without-sha256", _row("sources.toml", "source", 24, _replace_line("sha256", None)),
+     "sources.toml", "source 24", ["sha256"]),
+    ("board-duplicate", _row("board_releases.toml", "release", 2, _replace_line("board", 'board = "1.3.1"')),
+     "board_releases.toml", "release 2", ["duplicate", "1.3.1"]),
+    ("firmware-unknown-soc", _row("firmware.toml", "firmware", 1, _replace_line("soc", 'soc = "RK9999"')),
+     "firmware.toml", None, ["no platform row", "RK9999"]),
+    ("requirement-unknown-component", _row("rules.toml", "requirement", 2,  # 1 is the header comment
+                                           _replace_line("components", 'components = ["galcore"]')),
+     "rules.toml", "requirement 1", ["components", "galcore"]),
+    ("rules-unknown-table", _write("rules.toml", '[[precompile]]\nid = "x"\n[[other]]\nid = "y"\n'),
+     "rules.toml", None, ["unknown table", "other"]),
 ]
 
 
@@ -585,8 +650,8 @@ def test_hostile_matrix_raises_matrix_error_naming_file_row_and_reason(tmp_path,
 
 def test_optional_files_may_be_absent(tmp_path):
     d = _copy(tmp_path)
-    (d / "toolkit2.toml").unlink()
-    (d / "platforms.toml").unlink()
+    for name in ("toolkit2.toml", "platforms.toml", "firmware.toml", "board_releases.toml", "rules.toml"):
+        (d / name).unlink()
     got = load(d)
     assert all(r.generation == "rknpu1" for r in got.releases)
     assert got.platforms == {}

@@ -323,12 +323,13 @@ def test_rknn_server_not_running(boards, cli, tmp_path):
     prof.write_text(NOT_RUNNING_PROFILE)
     (board,) = boards(str(prof))
     r = cli("--device", board.serial, "--toolkit", "1.3.2", "-f", "json")
-    assert r.rc == 1, r
+    assert r.rc == 4, r  # not ready: a stopped service is not a version mismatch
     d = r.json
+    assert d["verdict"] == "not_ready"
     for comp in ADB_CONTRACT_COMPONENTS:
         assert _finding(d, comp)["status"] == "ok"
     f = _finding(d, "rknn_server_process")
-    assert (f["status"], f["expected"], f["found"]) == ("mismatch", "running", "not running")
+    assert (f["status"], f["expected"], f["found"]) == ("not_ready", "running", "not running")
     assert "start_rknn.sh" in f["remedy"]
     assert "RKNN_ERR_DEVICE_UNAVAILABLE" in f["remedy"]
     assert d["connection"]["rknn_server_process"]["value"] == "not running"
@@ -521,10 +522,17 @@ def test_two_boards_without_device_is_a_usage_error(fleet, cli):
 
 
 def test_unknown_toolkit_is_one_line(fleet, cli):
-    r = cli("--device", fleet["rk1808-linux-1.3.2"].serial, "--toolkit", "9.9")
+    r = cli("--device", fleet["rk1808-linux-1.3.2"].serial, "--toolkit", "1.5")
     assert r.rc == 2, r
-    assert "9.9" in _one_line_error(r)
+    assert "1.5" in _one_line_error(r)
     assert r.out == ""
+
+
+def test_toolkit_newer_than_the_tables_cannot_be_judged(fleet, cli):
+    # issue 11: a release newer than every row is not a usage error: exit 3, naming how far the tables reach
+    r = cli("--device", fleet["rk1808-linux-1.3.2"].serial, "--toolkit", "9.9")
+    assert r.rc == 3, r
+    assert "newer than the tables" in _one_line_error(r)
 
 
 def test_missing_fixture_is_a_usage_error(cli):

@@ -694,6 +694,11 @@ def test_empty_and_nul(f, data):
         assert out.version is None
 
 
+# A guard against super-linear readers (a quadratic regex on 10 MB takes minutes), not a speed
+# claim: speed is measured in bench/. Loose enough for a loaded 2-core CI machine.
+HANG_GUARD_S = 10.0
+
+
 @pytest.fixture(scope="module")
 def ten_mb_random() -> bytes:
     return os.urandom(10 * 1024 * 1024)
@@ -703,7 +708,7 @@ def ten_mb_random() -> bytes:
 def test_ten_megabytes_random(f, ten_mb_random):
     t0 = time.perf_counter()
     out = f(ten_mb_random)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < HANG_GUARD_S
     _check_shape(f, out)
 
 
@@ -722,7 +727,7 @@ def test_ten_megabytes_pathological(blob):
     for f in (P.galcore_version, P.rknn_server_version, P.sdk_version, adb_devices):
         t0 = time.perf_counter()
         f(blob)
-        assert time.perf_counter() - t0 < 1.0, f.__name__
+        assert time.perf_counter() - t0 < HANG_GUARD_S, f.__name__
 
 
 def test_galcore_in_huge_noise_found():
@@ -730,7 +735,7 @@ def test_galcore_in_huge_noise_found():
     text = noise + "[ 20.8] Galcore version 6.4.6.5.351518\n" + noise
     t0 = time.perf_counter()
     got = P.galcore_version(text)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < HANG_GUARD_S
     assert str(got.version) == "6.4.6.5.351518"
 
 

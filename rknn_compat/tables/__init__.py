@@ -5,7 +5,18 @@ May import only :mod:`rknn_compat.errors` and :mod:`rknn_compat.versions`.
 """
 
 from .load import ENV_VAR, load, read_toml, resolve_directory
-from .model import COMPONENT_LABELS, COMPONENTS, GENERATIONS, PRODUCTS, Matrix, Release
+from .model import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    GENERATIONS,
+    PRODUCTS,
+    Horizon,
+    LookUp,
+    Matrix,
+    NewerThanTables,
+    Release,
+    Requirement,
+)
 
-__all__ = ["COMPONENTS", "COMPONENT_LABELS", "ENV_VAR", "GENERATIONS", "PRODUCTS", "Matrix", "Release", "load",
-           "read_toml", "resolve_directory"]
+__all__ = ["COMPONENTS", "COMPONENT_LABELS", "ENV_VAR", "GENERATIONS", "PRODUCTS", "Horizon", "LookUp", "Matrix",
+           "NewerThanTables", "Release", "Requirement", "load", "read_toml", "resolve_directory"]

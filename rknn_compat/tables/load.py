@@ -3,12 +3,13 @@
 Data lives in files so a user can read, cite and override it (``--matrices DIR`` or
 ``RKNN_COMPAT_MATRICES``); this module is the only code that finds those files. A file that
 does not fit its shape fails with file, row and reason (:class:`MatrixError`, exit 2), never
-a traceback.
+a traceback. The rows of each release table are read by :mod:`rknn_compat.tables.releases`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -16,19 +17,7 @@ from pathlib import Path
 from ..errors import MatrixError
 from ..userfiles import read_bytes
 from ..versions import Version, VersionError, VersionSpec, parse_spec, parse_version
-from .model import (
-    COMPONENTS,
-    FRAMEWORKS,
-    GENERATIONS,
-    Cite,
-    Matrix,
-    OnnxRow,
-    Platform,
-    PrecompileRule,
-    Release,
-    Requirement,
-    Source,
-)
+from .model import Cite, Matrix, Source
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,7 +25,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
 ENV_VAR = "RKNN_COMPAT_MATRICES"
-REQUIRED_FILES = ("sources.toml", "components.toml", "frameworks.toml", "onnx.toml")
+REQUIRED_FILES = ("sources.toml", "products.toml", "components.toml", "frameworks.toml", "onnx.toml")
 
 
 def default_directory() -> Path:
@@ -66,7 +55,7 @@ def resolve_directory(directory: str | os.PathLike | None = None) -> Path:
     return path
 
 
-MAX_TABLE_BYTES = 4 << 20  # the largest shipped table is ~10 KiB
+MAX_TABLE_BYTES = 4 << 20  # the largest shipped table is ~40 KiB
 
 
 def read_toml(path: Path, error: type[Exception] = MatrixError, limit: int = MAX_TABLE_BYTES) -> dict:
@@ -87,67 +76,60 @@ _CACHE: dict[Path, Matrix] = {}
 
 def load(directory: str | os.PathLike | None = None) -> Matrix:
     """Load and validate every table; cached per directory."""
+    from .releases import build
+
     path = resolve_directory(directory).resolve()
     if path not in _CACHE:
-        _CACHE[path] = _Loader(path).load()
+        _CACHE[path] = build(Files(path))
     return _CACHE[path]
 
 
-class _Loader:
+class Files:
+    """The TOML files of one matrix directory and the documents they cite."""
+
     def __init__(self, directory: Path):
         self.dir = directory
         self.sources: dict[str, Source] = {}
-        self.framework_rows: dict[tuple, str] = {}
 
-    def read(self, name: str, required: bool = True) -> dict | None:
+    def tables(self, name: str, tables: tuple[str, ...], required: bool = True) -> dict[str, list]:
+        """``{table: [(where, row), ...]}`` of a file holding only ``[[table]]`` arrays."""
         path = self.dir / name
         try:
             os.stat(path)
         except FileNotFoundError:
             if required:
                 raise MatrixError(f"{path}: missing (a matrix directory needs {', '.join(REQUIRED_FILES)})") from None
-            return None
+            return {t: [] for t in tables}
         except OSError as exc:  # e.g. a directory the user may list but not enter
             raise MatrixError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        return read_toml(path)
+        data = read_toml(path)
+        extra = sorted(set(data) - set(tables))
+        if extra:
+            wanted = ", ".join(f"[[{t}]]" for t in tables)
+            raise MatrixError(f"{path}: unknown table(s) {', '.join(extra)} (expected {wanted})")
+        if not any(data.get(t) for t in tables):
+            raise MatrixError(f"{path}: no [[{tables[0]}]] rows")
+        out = {}
+        for table in tables:
+            rows = data.get(table, [])
+            if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+                raise MatrixError(f"{path}: [[{table}]] must be an array of tables")
+            out[table] = [(f"{path}: {table} {i}", row) for i, row in enumerate(rows, start=1)]
+        return out
 
     def rows(self, name: str, table: str, required: bool = True) -> list[tuple[str, dict]]:
-        data = self.read(name, required)
-        if data is None:
-            return []
-        path = self.dir / name
-        rows = data.get(table)
-        extra = sorted(set(data) - {table})
-        if extra:
-            raise MatrixError(f"{path}: unknown table(s) {', '.join(extra)} (expected [[{table}]])")
-        if not rows:
-            raise MatrixError(f"{path}: no [[{table}]] rows")
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise MatrixError(f"{path}: [[{table}]] must be an array of tables")
-        return [(f"{path}: {table} {i}", row) for i, row in enumerate(rows, start=1)]
+        return self.tables(name, (table,), required)[table]
 
-    def load(self) -> Matrix:
+    def load_sources(self) -> None:
         for where, row in self.rows("sources.toml", "source"):
-            src = _fields(where, row, required=("id", "title", "edition", "location"))
+            src = fields(where, row, required=("id", "title", "edition", "location"), optional=("file", "sha256"))
             if src["id"] in self.sources:
                 raise MatrixError(f"{where}: duplicate source id {src['id']!r}")
+            if ("file" in src) != ("sha256" in src):
+                raise MatrixError(f"{where}: a file needs its sha256 and a sha256 its file")
+            if "sha256" in src and not re.fullmatch(r"[0-9a-f]{64}", src["sha256"]):
+                raise MatrixError(f"{where}: sha256 must be 64 hex digits, not {src['sha256']!r}")
             self.sources[src["id"]] = Source(**src)
-        onnx = self.load_onnx()
-        frameworks = self.load_frameworks()
-        releases = self.load_components(frameworks, onnx)
-        releases += self.load_toolkit2(onnx)
-        platforms = self.load_platforms()
-        return Matrix(releases=releases, precompile=self.load_rules(), onnx=onnx, platforms=platforms,
-                      directory=self.dir)
-
-    def load_rules(self) -> list[PrecompileRule]:
-        out = []
-        for where, row in self.rows("rules.toml", "precompile", required=False):
-            f = _fields(where, row, required=("id", "toolkit_min", "rknn_server_min", "text", "source", "section"))
-            out.append(PrecompileRule(f["id"], _version(where, "toolkit_min", f["toolkit_min"]),
-                                      _version(where, "rknn_server_min", f["rknn_server_min"]), f["text"],
-                                      self.cite(where, f)))
-        return out
 
     def cite(self, where: str, row: dict) -> Cite:
         source_id = row["source"]
@@ -155,125 +137,37 @@ class _Loader:
             raise MatrixError(f"{where}: source {source_id!r} is not defined in sources.toml")
         return Cite(self.sources[source_id], row["section"])
 
-    def load_onnx(self) -> list[OnnxRow]:
-        out, seen = [], _Seen()
-        for where, row in self.rows("onnx.toml", "onnx"):
-            f = _fields(where, row, required=("release", "opset", "ir", "source", "section"),
-                        types={"opset": int, "ir": int})
-            release = _version(where, "release", f["release"])
-            seen.check(release, where, "ONNX release")
-            out.append(OnnxRow(release, f["opset"], f["ir"], self.cite(where, f)))
-        return out
-
-    def load_frameworks(self) -> dict[str, tuple[dict[str, str], Cite, tuple[str, ...]]]:
-        out: dict = {}
-        for where, row in self.rows("frameworks.toml", "release"):
-            f = _fields(where, row, required=("toolkit", *FRAMEWORKS[:-1], "source", "section"),
-                        optional=("keras", "keras_source", "notes"))
-            toolkit = _version(where, "toolkit", f["toolkit"]).key
-            if toolkit in out:
-                raise MatrixError(f"{where}: duplicate toolkit {f['toolkit']}")
-            self.framework_rows[toolkit] = f"{where} (toolkit {f['toolkit']})"
-            cells = {k: _cell(where, k, f[k]) for k in FRAMEWORKS if k in f}
-            notes = _notes(where, f)
-            if "keras_source" in f:
-                notes += (f"Keras cell from {f['keras_source']}.",)
-            out[toolkit] = (cells, self.cite(where, f), notes)
-        return out
-
-    def load_components(self, frameworks: dict, onnx: list[OnnxRow]) -> list[Release]:
-        out: list[Release] = []
-        seen = _Seen()
-        onnx_rows: dict[tuple, list[OnnxRow]] = {}
-        for r in onnx:
-            onnx_rows.setdefault((r.release.base, r.release.pre), []).append(r)
-        for where, row in self.rows("components.toml", "release"):
-            f = _fields(where, row, required=("toolkit", *COMPONENTS, "source", "section"),
-                        optional=("notes",))
-            toolkit = _version(where, "toolkit", f["toolkit"])
-            seen.check(toolkit, where, "toolkit")
-            comps = {c: Requirement(accepts=_spec(where, c, f[c])) for c in COMPONENTS}
-            comps["librknn_runtime"] = Requirement(comps["librknn_runtime"].accepts,
-                                                   library="librknn_runtime.so")
-            cites = {"components": self.cite(where, f)}
-            cells, notes = {}, _notes(where, f)
-            if toolkit.key in frameworks:
-                cells, fw_cite, fw_notes = frameworks[toolkit.key]
-                cites["frameworks"] = fw_cite
-                notes += fw_notes
-            onnx_row = _onnx_for(cells.get("onnx"), onnx_rows)
-            if onnx_row:
-                cites["onnx"] = onnx_row.cite
-            out.append(Release(toolkit, "rknpu1", comps, cells, onnx_row, cites, notes))
-        missing = [key for key in frameworks if key not in seen.keys]
-        if missing:
-            raise MatrixError(f"{self.framework_rows[missing[0]]}: no row for this toolkit in components.toml")
-        return out
-
-    def load_toolkit2(self, onnx: list[OnnxRow]) -> list[Release]:
-        out, seen = [], _Seen()
-        for where, row in self.rows("toolkit2.toml", "release", required=False):
-            f = _fields(where, row,
-                        required=("toolkit", "rknn_server", "runtime", "npu_driver_min",
-                                  "source", "section"),
-                        optional=(*FRAMEWORKS, "notes"))
-            toolkit = _version(where, "toolkit", f["toolkit"])
-            seen.check(toolkit, where, "toolkit")
-            comps = {
-                "rknn_server": Requirement(accepts=_spec(where, "rknn_server", f["rknn_server"])),
-                "npu_driver": Requirement(minimum=_version(where, "npu_driver_min", f["npu_driver_min"])),
-                "librknn_runtime": Requirement(accepts=_spec(where, "runtime", f["runtime"]),
-                                               library="librknnrt.so"),
-            }
-            cells = {k: _cell(where, k, f[k]) for k in FRAMEWORKS if k in f}
-            out.append(Release(toolkit, "rknpu2", comps, cells, None,
-                               {"components": self.cite(where, f), "frameworks": self.cite(where, f)},
-                               _notes(where, f)))
-        return out
-
-    def load_platforms(self) -> dict[str, Platform]:
-        out: dict[str, Platform] = {}
-        for where, row in self.rows("platforms.toml", "platform", required=False):
-            f = _fields(where, row, required=("soc", "generation", "source", "section"),
-                        optional=("notes",))
-            if f["generation"] not in GENERATIONS:
-                raise MatrixError(f"{where}: generation must be rknpu1 or rknpu2, not {f['generation']!r}")
-            key = f["soc"].upper()
-            if key in out:
-                raise MatrixError(f"{where}: duplicate soc {f['soc']}")
-            out[key] = Platform(f["soc"], f["generation"], self.cite(where, f), _notes(where, f))
+    def cites(self, where: str, row: dict, main: str | None = None) -> dict[str, Cite]:
+        """The row's own source (under ``main``) and its ``cite.<what>`` sub-table."""
+        out = {main: self.cite(where, row)} if main else {}
+        for what, value in row.get("cite", {}).items():
+            here = f"{where}: cite.{what}"
+            if not isinstance(value, dict):
+                raise MatrixError(f"{here} must be {{ source = ..., section = ... }}, not {value!r}")
+            out[what] = self.cite(here, fields(here, value, required=("source", "section")))
         return out
 
 
-class _Seen:
-    """Row versions already read, to name a duplicate (1.1 and 1.1.0 are one) in linear time.
+# ------------------------------------------------------------------ field checks
 
-    Two versions can only match (``Version.matches``) when major.minor.patch and the pre-release
-    agree, so each version is compared only with the rows in its own bucket of those.
-    """
-
-    def __init__(self) -> None:
-        self.buckets: dict[tuple, list[tuple[Version, str]]] = {}
-        self.keys: set[tuple] = set()
-
-    def where(self, version: Version) -> str | None:
-        """Where an earlier row with the same version stood."""
-        bucket = self.buckets.get((version.base, version.pre), [])
-        return next((where for v, where in bucket if v.matches(version)), None)
-
-    def add(self, version: Version, where: str) -> None:
-        self.buckets.setdefault((version.base, version.pre), []).append((version, where))
-        self.keys.add(version.key)
-
-    def check(self, version: Version, where: str, what: str) -> None:
-        earlier = self.where(version)
-        if earlier:
-            raise MatrixError(f"{where}: duplicate {what} {version} (also {earlier})")
-        self.add(version, where)
+_LISTS = {"notes", "socs", "python", "components", "same_version", "toolkit_aliases"}
+_BOOLS = {"board_published", "npu_driver_recommended", "same_version_recommended", "recommended"}
+_INTS = {"opset", "ir", "npu_driver_major"}
+_TABLES = {"cite", "pins"}
 
 
-def _fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:
-    types = types or {}
+def _type_of(key: str) -> type:
+    if key in _LISTS or key.endswith(("_aliases", "_commits")):
+        return list
+    if key in _BOOLS:
+        return bool
+    if key in _INTS:
+        return int
+    return dict if key in _TABLES else str
+
+
+def fields(where: str, row: dict, required=(), optional=(), types=None) -> dict:
+    """Required and optional keys, no unknown one; each value's type from its name (or ``types``)."""
     missing = [k for k in required if k not in row]
     if missing:
         raise MatrixError(f"{where}: missing field(s) {', '.join(missing)}")
@@ -281,50 +175,71 @@ def _fields(where: str, row: dict, required=(), optional=(), types=None) -> dict
     if unknown:
         raise MatrixError(f"{where}: unknown field(s) {', '.join(unknown)}")
     for key, value in row.items():
-        want = types.get(key, list if key == "notes" else str)
-        if not isinstance(value, want) or isinstance(value, bool):
+        want = (types or {}).get(key) or _type_of(key)
+        if not isinstance(value, want) or (isinstance(value, bool) and want is not bool):
             raise MatrixError(f"{where}: {key} must be a {want.__name__}, not {value!r}")
         if want is str and not value.strip():
             raise MatrixError(f"{where}: {key} is empty")
+        if want is list and not all(isinstance(v, str) and v.strip() for v in value):
+            raise MatrixError(f"{where}: {key} must be a list of strings")
+        if key == "pins" and not all(isinstance(v, str) and v.strip() for v in value.values()):
+            raise MatrixError(f"{where}: pins must map a package to a version spec string")
+        if key == "released" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise MatrixError(f"{where}: released must be a date YYYY-MM-DD, not {value!r}")
     return row
 
 
-def _version(where: str, key: str, text: str) -> Version:
+def version(where: str, key: str, text: str) -> Version:
     try:
         return parse_version(text)
-    except VersionError as exc:
+    except (VersionError, ValueError) as exc:
         raise MatrixError(f"{where}: {key}: {exc}") from None
 
 
-def _spec(where: str, key: str, text: str) -> VersionSpec:
+def spec(where: str, key: str, text: str) -> VersionSpec:
     try:
         return parse_spec(text)
-    except VersionError as exc:
+    except (VersionError, ValueError) as exc:
         raise MatrixError(f"{where}: {key}: {exc}") from None
 
 
-def _cell(where: str, key: str, text: str) -> str:
+class Seen(list):
+    """``(version, where)`` of the rows read so far, bucketed so that :func:`duplicate` is linear.
+
+    Two versions can only match (``Version.matches``) when major.minor.patch and the pre-release
+    agree, so a version is compared only with the rows of its own bucket (10 000 rows took 16 s
+    when each was compared with every earlier one).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.buckets: dict[tuple, list[tuple[Version, str]]] = {}
+
+    def append(self, item: tuple[Version, str]) -> None:
+        super().append(item)
+        self.buckets.setdefault((item[0].base, item[0].pre), []).append(item)
+
+
+def duplicate(seen: list[tuple[Version, str]], v: Version) -> str | None:
+    """Where an earlier row with the same version (1.1 and 1.1.0 are one) stood."""
+    rows = seen.buckets.get((v.base, v.pre), []) if isinstance(seen, Seen) else seen
+    return next((where for s, where in rows if s.matches(v)), None)
+
+
+def cell(where: str, key: str, text: str) -> str:
     """A framework cell: 'not supported', a version, a range, a commit or a schema note."""
     lowered = text.strip().lower()
     if lowered in ("not supported", "not support"):
         return "not supported"
     if key in ("onnx", "caffe") and "~" not in text:
-        _version(where, key, text)
+        version(where, key, text)
     elif key == "darknet" and not all(c in "0123456789abcdef" for c in lowered):
         raise MatrixError(f"{where}: darknet must be a commit id, not {text!r}")
     return text.strip()
 
 
-def _notes(where: str, row: dict) -> tuple[str, ...]:
-    notes = row.get("notes", [])
-    if not all(isinstance(n, str) for n in notes):
-        raise MatrixError(f"{where}: notes must be a list of strings")
-    return tuple(notes)
-
-
-def _onnx_for(cell: str | None, rows: dict[tuple, list[OnnxRow]]) -> OnnxRow | None:
-    """The ONNX row of a framework cell; ``rows`` is bucketed by (major.minor.patch, pre) as in _Seen."""
-    if not cell or cell == "not supported" or "~" in cell:
-        return None
-    wanted = parse_version(cell)
-    return next((r for r in rows.get((wanted.base, wanted.pre), []) if r.release.matches(wanted)), None)
+def commits(where: str, key: str, values: list[str]) -> tuple[str, ...]:
+    for c in values:
+        if not re.fullmatch(r"[0-9a-f]{6,40}", c):
+            raise MatrixError(f"{where}: {key}: {c!r} is not a git commit (6-40 lowercase hex digits)")
+    return tuple(values)

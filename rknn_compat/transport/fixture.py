@@ -1,6 +1,7 @@
 """A recorded board: replay what a real board answered (unit tests, bug reports).
 
-``rknn-compat probe --record FILE`` writes one; ``--device fixture:FILE`` replays it.
+``rknn-compat probe --record FILE`` writes one; ``--device fixture:FILE`` replays it (also
+``fixture:BUNDLE.zip#board-1``, a board of a ``doctor --bundle``).
 Calls are replayed in order, so a recording keeps working when the probe script
 changes wording between releases.
 """
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 from ..errors import UsageError
-from ..userfiles import read_text, write_text
+from ..userfiles import check_regular, read_bytes, write_text
 from .base import CommandResult
 
 FORMAT = "rknn-compat-recording/1"
@@ -55,6 +57,22 @@ class RecordingTransport:
         write_text(path, json.dumps(doc, indent=1) + "\n", "recording")
 
 
+def _recording_text(path: str) -> str:
+    """A recording file, or one out of a doctor bundle (``BUNDLE.zip#board-1``; the only one if unnamed)."""
+    from .archive import is_archive, read_member
+
+    base, sep, member = path.rpartition("#") if "#" in path and not os.path.lexists(path) else (path, "", "")
+    check_regular(base, "recording")  # before anything opens it: a FIFO would block, /dev/zero never end
+    if is_archive(base):
+        _, data = read_member(base, member or None, prefix="boards/")
+    else:
+        data = read_bytes(base, MAX_RECORDING_BYTES, "recording")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"recording {path} is not UTF-8 text") from None
+
+
 class FixtureTransport:
     """Replays a recording made by :class:`RecordingTransport`."""
 
@@ -65,7 +83,7 @@ class FixtureTransport:
         if not str(path):
             raise UsageError("fixture: names no recording (write fixture:FILE)")
         try:
-            doc = json.loads(read_text(path, MAX_RECORDING_BYTES, "recording"))
+            doc = json.loads(_recording_text(str(path)))
         except ValueError as exc:
             raise UsageError(f"{path}: not a recording (invalid JSON: {exc})") from None
         except RecursionError:
