@@ -8,6 +8,7 @@ commands that need them, so ``matrix`` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -167,13 +168,19 @@ def inventory(
     """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 4 not ready > 0).
 
     Without a target toolkit, boards on different releases are a finding of the rack (exit 1)."""
+    from .lab_inventory import Interrupted
     from .lab_inventory import inventory as run_inventory
     from .output.inventory import inventory_text
     from .output.progress import terminal_progress
 
-    report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
-                           python=python, jobs=jobs, timeout=timeout, matrices=matrices,
-                           progress=terminal_progress())
+    try:
+        report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
+                               python=python, jobs=jobs, timeout=timeout, matrices=matrices,
+                               progress=terminal_progress())
+    except Interrupted as exc:  # Ctrl-C: what finished is printed, the pending boards named on stderr
+        sys.stderr.write("\n" if sys.stderr.isatty() else "")
+        sys.stdout.write(inventory_text(exc.report, fmt.value))
+        raise
     if not report.boards:
         _error("no boards: adb devices lists none (give --device or --devices)", prefix="")
     sys.stdout.write(inventory_text(report, fmt.value))
@@ -190,6 +197,8 @@ def simulate(
     """Serve simulated boards that the real adb server can `adb connect` to (Ctrl-C stops them)."""
     from .sim.cli import simulate_command
 
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {port}")
     raise typer.Exit(simulate_command(list(profiles or []), port, list_only))
 
 
@@ -197,6 +206,8 @@ def simulate(
 def usb(
     print_rule: bool = typer.Option(False, "--print-rule", help="Print the udev rule to install and exit."),
     fmt: UsbFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    rules_dir: Optional[list[str]] = typer.Option(None, "--rules-dir", help="Read udev rules from this directory "
+                                                  "(repeatable, earlier wins; default: udev's four)."),
 ) -> None:
     """Check that this host may open Rockchip USB devices (vendor 2207), manual 1.7.2 step 4.
 
@@ -208,7 +219,13 @@ def usb(
     if print_rule:
         sys.stdout.write(udev.print_rule())
         return
-    report = check_usb_access()
+    if rules_dir:
+        for d in rules_dir:
+            if not os.path.isdir(d):
+                raise UsageError(f"--rules-dir {d}: not a directory")
+        report = check_usb_access(rules_dirs=rules_dir)
+    else:
+        report = check_usb_access()
     sys.stdout.write(usb_text(report, fmt.value))
     raise typer.Exit(report.exit_code)
 
@@ -318,8 +335,18 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
+MAX_ERROR_CHARS = 1000  # a 5 MB bad value is echoed by its start and end, not whole
+
+
 def _error(message: str, prefix: str = "error: ") -> None:
-    print(f"rknn-compat: {prefix}{message}", file=sys.stderr)
+    """One line on stderr: control characters (a newline in a path, a board's ANSI) escaped, cut to size."""
+    from .output.formats import printable
+
+    text = printable(message)
+    if len(text) > MAX_ERROR_CHARS:
+        cut = len(text) - MAX_ERROR_CHARS + 200
+        text = f"{text[:MAX_ERROR_CHARS - 300]} ...[{cut} characters cut]... {text[-100:]}"
+    print(f"rknn-compat: {prefix}{text}", file=sys.stderr)
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -335,7 +362,7 @@ def main(argv: Optional[list] = None) -> int:
         message = exc.format_message()
         if "\n" in message:  # no arguments: the message is the help text
             print(message, file=sys.stderr)
-        else:
+        elif message.strip():  # an empty one follows the help typer printed itself
             _error(f"{message} (see --help)")
         return int(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):

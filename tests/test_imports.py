@@ -14,16 +14,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rknn_compat"
 # part of the package -> the parts it may import (besides itself). A part is a folder or a module.
 ALLOWED = {
     "errors": set(),
+    "userfiles": {"errors"},  # reading a file the user named: regular, capped; any part may use it
     "versions": {"errors"},
-    "tables": {"errors", "versions"},
+    "tables": {"errors", "versions", "userfiles"},
     "results": {"errors", "versions"},
-    "sim": {"errors"},
+    "sim": {"errors", "userfiles"},
     "read": {"errors", "versions", "tables", "results"},
-    "transport": {"errors", "read"},
+    "transport": {"errors", "read", "userfiles"},
     "remedies": {"tables"},
     "judge": {"errors", "versions", "tables", "results", "remedies"},
     "lookup": {"errors", "versions", "tables", "read"},  # a board's line -> a reverse look-up of the tables
-    "host": {"errors", "versions", "tables"},
+    "host": {"errors", "versions", "tables", "userfiles"},
     "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain"},
     # explain reads logs with the board readers and judges them like probe; --device calls probe
     "explain": {"errors", "versions", "tables", "read", "results", "judge", "transport", "board_probe"},

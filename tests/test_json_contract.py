@@ -74,6 +74,28 @@ def test_inventory_json(boards, board_env):
         _check_board(board_report)
 
 
+def test_every_board_has_the_same_keys_whatever_its_state(boards, board_env, adb_server):
+    """Issue 10: an unauthorized, offline or unreachable board carries platform and components (null, with
+    reasons), platform.os.kernel and connection.usb like a board that was read."""
+    ok = boards("rk1808-linux-1.3.2")[0]
+    (unauth,) = boards("rk1808-unauthorized", connect=False)
+    assert "authenticate" in adb_server.connect(unauth.address)
+    assert adb_server.wait_state(unauth.serial, "unauthorized", 10)
+    res = run_cli("inventory", "-d", ok.serial, "-d", unauth.serial, "-d", "no-such-board", "--toolkit", "1.3.2",
+                  "--timeout", "3", "--format", "json", env=board_env)
+    reports = res.json["boards"]
+    assert [b["verdict"] for b in reports] == ["compatible", "unknown", "unknown"]
+    for board in reports:
+        _check_board(board)
+        assert set(board["platform"]) >= {"soc", "os"} and "kernel" in board["platform"]["os"]
+        assert set(board["components"]) == {"npu_driver", "rknn_server", "librknn_runtime"}
+        assert set(board["connection"]) == CONNECTION_KEYS
+    for board in reports[1:]:
+        assert all(f["version"] is None and f["reason"] for f in board["components"].values())
+        assert board["platform"]["soc"]["value"] is None and board["platform"]["soc"]["reason"]
+    adb_server.disconnect(unauth.address)
+
+
 def test_matrix_json():
     """matrix --format json: releases; a reverse look-up adds query and toolkits."""
     res = run_cli("matrix", "--toolkit", "1.3.2", "--format", "json")

@@ -87,19 +87,20 @@ def _props(answer: Answer) -> dict[str, str]:
 
 
 def _os(answer: Answer) -> Fact:
+    """android (getprop), else linux (os-release, else /proc/version); ``kernel`` always (None if unread)."""
+    kernel = _text(answer.sections.get("kernel")).strip()
+    release = identity.kernel_release(kernel) if kernel.startswith("Linux") else None
     props = _props(answer)
     if props:
-        release = props.get("ro.build.version.release")
-        evidence = f"[ro.build.version.release]: [{release}]" if release else "getprop answers"
-        return Fact("android", evidence, "getprop", extra={"release": release})
+        android = props.get("ro.build.version.release")
+        evidence = f"[ro.build.version.release]: [{android}]" if android else "getprop answers"
+        return Fact("android", evidence, "getprop", extra={"release": android, "kernel": release})
     osr = identity.os_release(_text(answer.sections.get("os_release")))
     if osr.get("PRETTY_NAME") or osr.get("ID"):
         name = osr.get("PRETTY_NAME") or osr.get("ID")
-        return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name})
-    kernel = _text(answer.sections.get("kernel")).strip()
+        return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name, "kernel": release})
     if kernel.startswith("Linux"):
-        return Fact("linux", kernel.splitlines()[0][:200], "cat /proc/version",
-                    extra={"kernel": identity.kernel_release(kernel)})
+        return Fact("linux", kernel.splitlines()[0][:200], "cat /proc/version", extra={"kernel": release})
     return Fact.unknown(_missing_section(answer, "kernel") or "neither getprop, /etc/os-release nor /proc/version "
                         "answered", "getprop; cat /etc/os-release; cat /proc/version")
 

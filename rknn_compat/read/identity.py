@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .text import _ANSI, _EDGE, TextIn, _Key, _Text, _to_text
+from .text import _ANSI, _EDGE, TextIn, _has_escape, _Key, _Text, _to_text
 
 # --------------------------------------------------------------------------- SoC identity
 
@@ -63,7 +63,7 @@ def compatible_list(data: TextIn) -> list[str]:
     compatible strings (prompts, prose) are dropped; duplicates are kept once, order kept.
     """
     text = _to_text(data)[:MAX_COMPATIBLE]
-    if "\x1b" in text:
+    if _has_escape(text):
         text = _ANSI.sub("", text)
     if "\x00" not in text and "\\0" in text:
         quoted = [m.group("s") for m in _STRACE_READ.finditer(text) if "\\0" in m.group("s")]

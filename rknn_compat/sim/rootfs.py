@@ -28,6 +28,7 @@ from rknn_compat.sim.blobs import debugfs_mounted, elf_blob, loaded_driver_nodes
 from rknn_compat.sim.chroot import SimSetupError, find_tool
 from rknn_compat.sim.kmsg import kernel_log
 from rknn_compat.sim.profile import Profile
+from rknn_compat.sim.profile_schema import SYNC_FAULT
 
 BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
 TOYBOX_CANDIDATES = ("/usr/bin/toybox", "/bin/toybox")
@@ -247,9 +248,9 @@ def build_rootfs(profile: Profile, root: Path) -> Path:
 
     # faults that replace tools with wrappers
     orig = root / SIM_DIR.lstrip("/") / "orig"
-    for tool in f.stall:
+    for tool in (t for t in f.stall if t != SYNC_FAULT):  # "sync" is a fault of the file service
         _wrap_tool(root, bindir, tool, orig, stub + "exec sleep 2147483\n")
-    for tool in f.drop:
+    for tool in (t for t in f.drop if t != SYNC_FAULT):
         _wrap_tool(root, bindir, tool, orig, stub + (
             f'{SIM_DIR}/orig/{tool} "$@" | head -c {f.drop_after_bytes}\n'
             f": > {DROP_MARKER}\nexec sleep 2147483\n"))
