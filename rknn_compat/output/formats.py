@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from enum import Enum
 
 
@@ -44,11 +45,42 @@ def rows_text(rows: list[dict], columns: list[tuple[str, str]], fmt: str) -> str
         for row in rows:
             writer.writerow([_cell(row.get(key)) for key, _ in columns])
         return buf.getvalue()
-    from tabulate import tabulate  # only the text formats pay for it
+    table = [[_cell(row.get(key)).strip() for key, _ in columns] for row in rows]
+    return _grid([h for _, h in columns], table, markdown=fmt == "markdown") + "\n"
 
-    table = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
-    style = "github" if fmt == "markdown" else "simple"
-    return tabulate(table, headers=[h for _, h in columns], tablefmt=style, disable_numparse=True) + "\n"
+
+def _grid(headers: list[str], table: list[list[str]], markdown: bool) -> str:
+    """Aligned columns in the layout of tabulate's "simple" (or, for markdown, "github") style.
+
+    Written here because importing tabulate costs more start-up time than the whole matrix
+    command may take; cells may hold several lines, wide (CJK) characters count twice.
+    """
+    widths = [_width(h) + 2 for h in headers]
+    for row in table:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], *(_width(line) for line in cell.split("\n")))
+
+    def lines(cells: list[str]) -> list[str]:
+        split = [c.split("\n") for c in cells]
+        out = []
+        for n in range(max(len(parts) for parts in split)):
+            padded = [_pad(parts[n] if n < len(parts) else "", w) for parts, w in zip(split, widths)]
+            out.append("| " + " | ".join(padded) + " |" if markdown else "  ".join(padded).rstrip())
+        return out
+
+    if markdown:
+        rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    else:
+        rule = "  ".join("-" * w for w in widths)
+    return "\n".join([*lines(headers), rule, *(line for row in table for line in lines(row))])
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 def pairs_text(pairs: list[tuple[str, str]], fmt: str) -> str:
