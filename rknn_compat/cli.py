@@ -24,6 +24,7 @@ from .output.formats import Format, choices
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain click help: rich's formatting costs more start-up than a whole command
     help=(
         "Check that an RKNN Toolkit and a Rockchip NPU board come from matching releases.\n\n"
         "Exit codes: 0 compatible, 1 incompatible, 2 usage/input error, "
