@@ -9,7 +9,6 @@ so a stalled board costs at most the timeout and a flood of output is cut off.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from dataclasses import dataclass, field
@@ -39,15 +38,11 @@ class DeviceEntry:
         return self.tags.get("model")
 
 
-def client(timeout: float = SERVER_TIMEOUT):
-    """An adbutils client for the adb server this environment names (ANDROID_ADB_SERVER_PORT)."""
-    import adbutils
+def client(timeout: float = SERVER_TIMEOUT, server=None):
+    """An adbutils client for ``server``, else the one this environment names (ANDROID_ADB_SERVER_PORT)."""
+    from . import adb_client
 
-    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
-    if not port_text.isdigit():
-        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
-    host = os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1")
-    return adbutils.AdbClient(host=host, port=int(port_text), socket_timeout=timeout)
+    return adb_client.client(server, timeout)
 
 
 def list_devices(adb) -> list[DeviceEntry]:
@@ -56,9 +51,10 @@ def list_devices(adb) -> list[DeviceEntry]:
     Asked on a connection we close ourselves: adbutils' own ``list()`` lingers 10 ms
     on close, a third of a single probe's time.
     """
-    import adbutils
-
+    from .adb_client import protocol
     from .adb_devices import adb_devices
+
+    adbutils = protocol()
 
     conn = None
     try:
@@ -80,7 +76,9 @@ def list_devices(adb) -> list[DeviceEntry]:
 
 def connect_network(adb, address: str, timeout: float) -> str:
     """``adb connect HOST:PORT``; returns the server's answer (it never raises)."""
-    import adbutils
+    from .adb_client import protocol
+
+    adbutils = protocol()
 
     try:
         return adb.connect(address, timeout=timeout)
@@ -106,13 +104,32 @@ class AdbTransport:
         self.bytes_in = 0
 
     def _device(self):
-        if self.entry.transport_id:
-            return self.adb.device(transport_id=self.entry.transport_id)
-        return self.adb.device(serial=self.serial)
-
-    def run(self, script: str, timeout: float) -> CommandResult:
+        """adbutils' whole device object (file pulls only: it costs the package's full import)."""
         import adbutils
 
+        adb = adbutils.AdbClient(host=self.adb.host, port=self.adb.port)
+        if self.entry.transport_id:
+            return adb.device(transport_id=self.entry.transport_id)
+        return adb.device(serial=self.serial)
+
+    def _open_shell(self, script: str, timeout: float):
+        """One server connection switched to this board's transport, running ``shell:script``."""
+        conn = self.adb.make_connection(timeout=timeout)
+        try:
+            tid = self.entry.transport_id
+            conn.send_command(f"host:transport-id:{tid}" if tid else f"host:transport:{self.serial}")
+            conn.check_okay()
+            conn.send_command("shell:" + script)
+            conn.check_okay()
+        except BaseException:
+            _close_quietly(conn)
+            raise
+        return conn
+
+    def run(self, script: str, timeout: float) -> CommandResult:
+        from .adb_client import protocol
+
+        adbutils = protocol()
         started = time.monotonic()
         deadline = started + timeout
         self.calls += 1
@@ -120,9 +137,7 @@ class AdbTransport:
         total = 0
         conn = None
         try:
-            conn = self._device().open_transport(timeout=timeout)
-            conn.send_command("shell:" + script)
-            conn.check_okay()
+            conn = self._open_shell(script, timeout)
             sock = conn.conn
             while True:
                 left = deadline - time.monotonic()
