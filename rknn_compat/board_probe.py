@@ -14,8 +14,10 @@ import time
 from . import judge, remedies, tables
 from .errors import DeviceError, RknnCompatError, UsageError
 from .read import facts, fallbacks
-from .read.script import SCRIPT, split_answer
+from .read.ask import ask
+from .read.script import split_answer
 from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Finding, ToolkitTarget
+from .transport.base import MAX_OUTPUT_BYTES
 
 DEFAULT_TIMEOUT = 15.0
 
@@ -150,8 +152,9 @@ def _unreachable(report: BoardReport, state: str, remedy: str) -> BoardReport:
 
 
 def _read_board(report: BoardReport, transport, timeout: float, matrix, target) -> None:
-    result = transport.run(SCRIPT, timeout)
-    report.device.round_trips = 1
+    result, report.device.round_trips, asked_again = ask(transport, timeout, MAX_OUTPUT_BYTES)
+    if asked_again:
+        report.notes.append(asked_again)
     report.device.bytes = len(result.stdout)
     answer = split_answer(result.stdout)
     report.connection.adb_state = report.device.state

@@ -60,8 +60,10 @@ def build_script() -> str:
         f"E() {{ printf '\\n{MARK} end %s %s\\n' \"$1\" \"$2\"; }}",
         f"M() {{ printf '\\n{MARK} %s %s\\n' \"$1\" \"$2\"; }}",
         # strings when the board has it (run, not `command -v`: busybox's sh names applets it
-        # has no link for), else grep's own binary search (same lines, cut)
-        "X() { if strings /dev/null >/dev/null 2>&1; then M tool strings; "
+        # has no link for), else grep's own binary search (same lines, cut); tried once, as every
+        # process costs a slow board's CPU
+        "if strings /dev/null >/dev/null 2>&1; then T=strings; else T=grep; fi",
+        "X() { if [ \"$T\" = strings ]; then M tool strings; "
         "strings \"$1\" | grep -i -E \"$2\" | head -n 40; "
         "else M tool grep; grep -a -o -E \"[ -~]{0,80}($2)[ -~]{0,120}\" \"$1\" | head -n 40; fi; }",
         "S id; id 2>&1; E id $?",
