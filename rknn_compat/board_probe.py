@@ -17,6 +17,7 @@ from .read import facts, fallbacks
 from .read.ask import ask
 from .read.script import split_answer
 from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Finding, ToolkitTarget
+from .transport.adb_client import address_of
 from .transport.base import MAX_OUTPUT_BYTES
 
 DEFAULT_TIMEOUT = 15.0
@@ -25,7 +26,7 @@ DEFAULT_TIMEOUT = 15.0
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
           python: str | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
           transport=None, record: str | None = None, usb: bool = True, adb=None,
-          entry=None, resolved: tuple | None = None) -> BoardReport:
+          entry=None, resolved: tuple | None = None, adb_servers: list[str] | None = None) -> BoardReport:
     """Probe one board and judge it; see the README for the JSON form of the result.
 
     ``device``: an adb serial, ``HOST:PORT``, ``local``, or ``fixture:FILE``; None
@@ -33,6 +34,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     the RKNN Toolkit installed in this (or ``python``'s) environment; else none.
     ``adb``, ``entry`` and ``resolved`` (the result of :func:`resolve_target`) let an
     inventory share one device list and one target look-up across its boards.
+    ``adb_servers`` (``HOST:PORT`` each) are the adb servers to look for the board on.
     """
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
@@ -42,7 +44,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     started = time.monotonic()
     try:
         if transport is None:
-            transport, entry = _open(device, timeout, adb, entry)
+            transport, entry = _open(device, timeout, adb, entry, adb_servers)
         report.device = _device_info(transport, entry)
         if entry is not None and entry.state != "device":
             return _unreachable(report, entry.state, remedies.adb_state(entry.state))
@@ -91,7 +93,7 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
     return rel, ToolkitTarget(str(rel.toolkit), info.generation, f"{info.distribution} {where}")
 
 
-def _open(device: str | None, timeout: float, adb, entry):
+def _open(device: str | None, timeout: float, adb, entry, adb_servers=None):
     """The transport for ``device``: local, a recording, or a board of the adb server."""
     if device == "local":
         from .transport.local import LocalTransport
@@ -103,6 +105,11 @@ def _open(device: str | None, timeout: float, adb, entry):
         return FixtureTransport(device[len("fixture:"):]), None
     from .transport import adb as adb_mod
 
+    if adb is None and adb_servers:
+        from .lab.servers import locate
+        from .transport.adb_client import servers
+
+        adb, entry = locate(device, servers(adb_servers), timeout)
     adb = adb or adb_mod.client()
     if entry is None:
         entry = _find_entry(adb, adb_mod, device, timeout)
@@ -135,6 +142,8 @@ def _device_info(transport, entry) -> DeviceInfo:
     if entry is not None:
         out.model, out.product, out.device = (entry.tags.get(k) or None for k in ("model", "product", "device"))
         out.transport_id = entry.transport_id or None
+    if getattr(transport, "adb", None) is not None:
+        out.adb_server = str(address_of(transport.adb))
     elif getattr(transport, "device", None):  # a recording: what the recorded board said of itself
         for key in ("model", "product", "device", "state"):
             if key in transport.device:
@@ -157,6 +166,7 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
         report.notes.append(asked_again)
     report.device.bytes = len(result.stdout)
     answer = split_answer(result.stdout)
+    report.device.boot_id, report.device.serialno = facts.board_identity(answer)
     report.connection.adb_state = report.device.state
     if not answer.sections:
         raise DeviceError(f"the board did not answer the probe: {result.error or 'no output'}")

@@ -40,6 +40,10 @@ RKNPU_DEBUG_FILES = (
     "/proc/debug/rknpu/driver_version", "/proc/rknpu/version",
 )
 
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+DT_SERIAL_FILE = "/proc/device-tree/serial-number"
+BOARD_ID_FILES = (BOOT_ID_FILE, DT_SERIAL_FILE, "/proc/cmdline")
+
 SERVER_PATTERN = r"build|rknn_server version"
 RUNTIME_PATTERN = r"librknn_runtime version|librknnrt version|librknnmrt version"
 KO_PATTERN = r"VERSION\$"
@@ -71,9 +75,13 @@ def build_script() -> str:
         "S compatible; cat /proc/device-tree/compatible 2>&1; E compatible $?",
         "S getprop; if command -v getprop >/dev/null 2>&1; then getprop 2>&1 | grep -E "
         "'^\\[ro\\.(board\\.platform|product\\.(model|board|name|device|manufacturer)|hardware|"
-        "soc\\.model|build\\.version\\.release|build\\.version\\.sdk)\\]'; "
+        "soc\\.model|build\\.version\\.release|build\\.version\\.sdk|serialno|boot\\.serialno)\\]'; "
         "else echo 'getprop: not found'; fi; E getprop $?",
         "S os_release; cat /etc/os-release 2>&1 | head -n 20; E os_release $?",
+        # which board this is (read/board_id.py), with the shell's own `read`: no process
+        f"S board_id; for f in {' '.join(BOARD_ID_FILES)}; do l=; if [ -r \"$f\" ]; then "
+        "read -r l < \"$f\"; fi; if [ -n \"$l\" ]; then M file \"$f\"; printf '%s\\n' \"$l\"; fi; done; "
+        "E board_id 0",
         "S dmesg; dmesg 2>&1 | grep -i -E 'galcore|rknpu|klogctl|not permitted|denied|not found' "
         "| tail -n 40; E dmesg $?",
         "S modules; grep -E '^(galcore|rknpu) ' /proc/modules 2>&1; "
