@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import tables
 from .board_probe import DEFAULT_TIMEOUT, probe, resolve_target
-from .errors import RknnCompatError, UsageError
+from .errors import DeviceError, RknnCompatError, UsageError
 from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
 
 MAX_JOBS = 64
@@ -43,15 +43,23 @@ def read_devices_file(path: str | Path) -> list[str]:
 def inventory(devices: list[str] | None = None, devices_file: str | None = None,
               toolkit: str | None = None, toolkit2: str | None = None, python: str | None = None,
               jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
-              progress=None, usb: bool = False) -> InventoryReport:
-    """Probe the named boards (or every board the adb server lists) concurrently.
+              progress=None, usb: bool = False, adb_servers: list[str] | None = None,
+              lab: str | None = None) -> InventoryReport:
+    """Probe the named boards (or every board the adb servers list) concurrently.
 
     Returns an :class:`InventoryReport`; ``to_dict()`` is the JSON of
     ``rknn-compat inventory --format json``.  ``progress(done, total)`` is called
-    as boards finish.
+    as boards finish.  ``adb_servers`` (``HOST:PORT``) and the ``lab`` file name the adb
+    servers to ask (default: the environment's one); one board reached twice is reported once.
     """
-    from .transport import adb as adb_mod
+    from .lab import servers as lab_servers
+    from .lab.labfile import load_lab
 
+    plan = load_lab(lab) if lab else None
+    if plan is not None:
+        toolkit, toolkit2 = (toolkit, toolkit2) if toolkit or toolkit2 else (plan.toolkit, plan.toolkit2)
+        timeout = plan.timeout if plan.timeout and timeout == DEFAULT_TIMEOUT else timeout
+        jobs = jobs or plan.jobs
     if jobs is not None and not 1 <= jobs <= 1024:
         raise UsageError("--jobs must be between 1 and 1024")
     if timeout <= 0:
@@ -61,31 +69,36 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     resolved = resolve_target(matrix, toolkit, toolkit2, python)  # once, and fail fast on a bad --toolkit
     toolkit_info = resolved[1]
     started = time.monotonic()
-    adb = adb_mod.client()
-    listed = {e.serial: e for e in adb_mod.list_devices(adb)}
-    serials = list(dict.fromkeys(named)) if named else list(listed)
-    if not serials:
-        return InventoryReport([], toolkit_info, time.monotonic() - started)
-    workers = min(jobs or MAX_JOBS, len(serials))
-    results: dict[str, BoardReport] = {}
+    addresses, wanted = lab_servers.plan_servers(adb_servers, plan)
+    listings = lab_servers.list_all(addresses, timeout, start=not adb_servers and plan is None)
+    if all(x.entries is None for x in listings):
+        raise DeviceError("; ".join(x.error for x in listings))
+    todo = lab_servers.targets(listings, named, wanted)
+    served = [x.to_dict() for x in listings]
+    if not todo:
+        return InventoryReport([], toolkit_info, time.monotonic() - started, served)
+    workers = min(jobs or MAX_JOBS, len(todo))
+    results: dict[int, BoardReport] = {}
     done = 0
     lock = threading.Lock()
 
-    def one(serial: str) -> None:
+    def one(index: int) -> None:
         nonlocal done
+        t = todo[index]
         try:
-            report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
+            report = probe(device=t.serial, timeout=timeout, matrices=matrices, adb=t.client, entry=t.entry,
                            usb=usb, resolved=resolved)
         except RknnCompatError as exc:
-            report = BoardReport(device=DeviceInfo(serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
+            report = BoardReport(device=DeviceInfo(t.serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
                                  verdict=UNKNOWN, error=str(exc))
+        lab_servers.place(report, t, plan)
         with lock:
-            results[serial] = report
+            results[index] = report
             done += 1
             if progress:
-                progress(done, len(serials))
+                progress(done, len(todo))
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rknn-probe") as pool:
-        list(pool.map(one, serials))
-    boards = [results[s] for s in serials]
-    return InventoryReport(boards, toolkit_info, time.monotonic() - started)
+        list(pool.map(one, range(len(todo))))
+    boards = lab_servers.merge_duplicates([results[i] for i in range(len(todo))])
+    return InventoryReport(boards, toolkit_info, time.monotonic() - started, served)

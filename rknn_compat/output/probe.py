@@ -15,7 +15,8 @@ def probe_text(report: BoardReport, fmt: str) -> str:
         return formats.to_json(report.to_dict()) + "\n"
     dev = report.device
     lines = [f"board {dev.serial}  ({dev.transport}, state {dev.state}"
-             + (f", model {dev.model}" if dev.model else "") + ")"]
+             + (f", model {dev.model}" if dev.model else "")
+             + (f", adb server {dev.adb_server}" if dev.adb_server else "") + ")"]
     facts = []
     for key in ("soc", "os"):
         fact = report.platform.get(key)

@@ -42,7 +42,7 @@ def client(timeout: float = SERVER_TIMEOUT, server=None):
     """An adbutils client for ``server``, else the one this environment names (ANDROID_ADB_SERVER_PORT)."""
     from . import adb_client
 
-    return adb_client.client(server, timeout)
+    return adb_client.client(server, timeout, start=server is None)
 
 
 def list_devices(adb) -> list[DeviceEntry]:

@@ -101,25 +101,25 @@ def protocol():
                 del sys.modules["adbutils"]
 
 
-def client(server: ServerAddress | None = None, timeout: float = SERVER_TIMEOUT):
+def client(server: ServerAddress | None = None, timeout: float = SERVER_TIMEOUT, start: bool = False):
     """An adbutils client of ``server`` (default: the environment's), its protocol layer only.
 
-    Like the adb CLI, only a server on this host is started when none answers (adbutils runs
-    ``adb start-server``); a remote one that does not answer is an error at once.
+    ``start``: like the adb CLI, start this host's default server when none answers (adbutils
+    runs ``adb start-server``); a server named by address that does not answer is an error at once.
     """
     server = server or default_server()
-    cls = protocol().BaseClient if server.host in LOOPBACK else _remote_client_class()
+    cls = protocol().BaseClient if start and server.host in LOOPBACK else _named_client_class()
     return cls(host=server.host, port=server.port, socket_timeout=timeout)
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_remote_class = None
+_named_class = None
 
 
-def _remote_client_class():
-    """BaseClient whose connections never start a local adb server."""
-    global _remote_class
-    if _remote_class is None:
+def _named_client_class():
+    """BaseClient whose connections never start an adb server."""
+    global _named_class
+    if _named_class is None:
         adb = protocol()
 
         class RemoteConnection(adb.AdbConnection):
@@ -132,8 +132,8 @@ def _remote_client_class():
                 conn.conn.settimeout(timeout or self._BaseClient__socket_timeout or SERVER_TIMEOUT)
                 return conn
 
-        _remote_class = RemoteClient
-    return _remote_class
+        _named_class = RemoteClient
+    return _named_class
 
 
 def address_of(adb) -> ServerAddress:
