@@ -118,3 +118,20 @@ def test_a_named_server_that_is_down_is_never_started():
     from rknn_compat.sim.net import port_open
 
     assert not port_open(port)
+
+
+def test_many_threads_ask_for_the_client_at_once():
+    code = ("import threading\n"
+            "from rknn_compat.transport.adb_client import ServerAddress, client\n"
+            "errors, start = [], threading.Event()\n"
+            "def one(i):\n"
+            "    start.wait()\n"
+            "    try:\n"
+            "        client(ServerAddress('127.0.0.1', 1000 + i), 1, start=i % 2 == 0)\n"
+            "    except Exception as exc:\n"
+            "        errors.append(repr(exc))\n"
+            "ts = [threading.Thread(target=one, args=(i,)) for i in range(16)]\n"
+            "[t.start() for t in ts]; start.set(); [t.join() for t in ts]\n"
+            "print(errors)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -76,29 +76,38 @@ def servers(texts, where: str = "--adb-server") -> list[ServerAddress]:
     return list(dict.fromkeys(named)) or [default_server()]
 
 
+_PROTOCOL = None  # set once the module is fully imported (threads of an inventory ask at once)
+
+
 def protocol():
     """``adbutils._adb`` (its client/server protocol) without the package's heavy top level."""
-    loaded = sys.modules.get("adbutils._adb")
-    if loaded is not None:
-        return loaded
+    global _PROTOCOL
+    if _PROTOCOL is not None:
+        return _PROTOCOL
     with _lock:
-        if "adbutils" in sys.modules:
-            return importlib.import_module("adbutils._adb")
-        spec = importlib.util.find_spec("adbutils")
-        if spec is None or not spec.submodule_search_locations:
-            raise DeviceError("adbutils is not installed (pip install adbutils)")
-        # The package object is created but its __init__ is not run; the submodules only import
-        # each other, the standard library and `deprecation`.
-        package = importlib.util.module_from_spec(spec)
-        sys.modules["adbutils"] = package
-        try:
-            return importlib.import_module("adbutils._adb")
-        except ImportError:  # another layout: pay for the whole package
+        if _PROTOCOL is None:
+            _PROTOCOL = _import_protocol()
+    return _PROTOCOL
+
+
+def _import_protocol():
+    if "adbutils" in sys.modules:  # the whole package is loaded already
+        return importlib.import_module("adbutils._adb")
+    spec = importlib.util.find_spec("adbutils")
+    if spec is None or not spec.submodule_search_locations:
+        raise DeviceError("adbutils is not installed (pip install adbutils)")
+    # The package object is created but its __init__ is not run; the submodules only import
+    # each other, the standard library and `deprecation`.
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["adbutils"] = package
+    try:
+        return importlib.import_module("adbutils._adb")
+    except ImportError:  # another layout: pay for the whole package
+        del sys.modules["adbutils"]
+        return importlib.import_module("adbutils._adb")
+    finally:
+        if sys.modules.get("adbutils") is package:
             del sys.modules["adbutils"]
-            return importlib.import_module("adbutils._adb")
-        finally:
-            if sys.modules.get("adbutils") is package:
-                del sys.modules["adbutils"]
 
 
 def client(server: ServerAddress | None = None, timeout: float = SERVER_TIMEOUT, start: bool = False):
@@ -119,20 +128,22 @@ _named_class = None
 def _named_client_class():
     """BaseClient whose connections never start an adb server."""
     global _named_class
-    if _named_class is None:
-        adb = protocol()
+    adb = protocol()
+    with _lock:
+        if _named_class is not None:
+            return _named_class
 
-        class RemoteConnection(adb.AdbConnection):
+        class NamedConnection(adb.AdbConnection):
             def _safe_connect(self):
                 return self._create_socket()
 
-        class RemoteClient(adb.BaseClient):
+        class NamedClient(adb.BaseClient):
             def make_connection(self, timeout=None):
-                conn = RemoteConnection(self.host, self.port)
+                conn = NamedConnection(self.host, self.port)
                 conn.conn.settimeout(timeout or self._BaseClient__socket_timeout or SERVER_TIMEOUT)
                 return conn
 
-        _named_class = RemoteClient
+        _named_class = NamedClient
     return _named_class
 
 
