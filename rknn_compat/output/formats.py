@@ -21,6 +21,7 @@ class Format(str, Enum):
     JSONL = "jsonl"
     CSV = "csv"
     MARKDOWN = "markdown"
+    JUNIT = "junit"
 
 
 def choices(name: str, *formats: Format) -> type[Enum]:
