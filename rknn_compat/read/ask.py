@@ -49,6 +49,7 @@ def ask(transport, timeout: float, limit: int):
 def _overall(result, timeout: float, transport):
     """A deadline missed by the second ask is the probe's own: say the time the user allowed
     (a recording already says what the board was allowed when it was made)."""
-    if getattr(transport, "kind", None) != "fixture" and not result.complete and (result.error or "").startswith("no answer within"):
+    missed = not result.complete and (result.error or "").startswith("no answer within")
+    if missed and getattr(transport, "kind", None) != "fixture":
         result.error = f"no answer within {timeout:g} s"
     return result
