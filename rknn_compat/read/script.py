@@ -71,13 +71,15 @@ def build_script() -> str:
         "strings \"$1\" | grep -i -E \"$2\" | head -n 40; "
         "else M tool grep; grep -a -o -E \"[ -~]{0,80}($2)[ -~]{0,120}\" \"$1\" | head -n 40; fi; }",
         "S id; id 2>&1; E id $?",
-        "S kernel; cat /proc/version 2>&1; E kernel $?",
+        # one-line and short files are read by the shell itself (`read`): a process less each
+        "S kernel; l=; IFS= read -r l < /proc/version; [ -n \"$l\" ] && printf '%s\\n' \"$l\"; E kernel $?",
         "S compatible; cat /proc/device-tree/compatible 2>&1; E compatible $?",
         "S getprop; if command -v getprop >/dev/null 2>&1; then getprop 2>&1 | grep -E "
         "'^\\[ro\\.(board\\.platform|product\\.(model|board|name|device|manufacturer)|hardware|"
         "soc\\.model|build\\.version\\.release|build\\.version\\.sdk|serialno|boot\\.serialno)\\]'; "
         "else echo 'getprop: not found'; fi; E getprop $?",
-        "S os_release; cat /etc/os-release 2>&1 | head -n 20; E os_release $?",
+        "S os_release; n=0; while [ $n -lt 20 ] && { IFS= read -r l || [ -n \"$l\" ]; }; do "
+        "printf '%s\\n' \"$l\"; n=$((n+1)); l=; done < /etc/os-release; E os_release $?",
         # which board this is (read/board_id.py), with the shell's own `read`: no process
         f"S board_id; for f in {' '.join(BOARD_ID_FILES)}; do l=; if [ -r \"$f\" ]; then "
         "read -r l < \"$f\"; fi; if [ -n \"$l\" ]; then M file \"$f\"; printf '%s\\n' \"$l\"; fi; done; "
