@@ -34,6 +34,7 @@ bench: setup system-deps
 	$(BIN)/python bench/bench_shell_roundtrip.py
 	$(BIN)/python bench/bench_probe.py
 	$(BIN)/python bench/bench_inventory.py
+	$(BIN)/python bench/bench_model.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ def main() -> int:
     for b in bad:
         why = b.error or "; ".join(f"{f.component} {f.found} (needs {f.expected})"
                                    for f in b.findings if f.status != "ok")
-        print(f"{b.device['serial']}: {b.verdict}: {why}")
+        print(f"{b.device.serial}: {b.verdict}: {why}")
     print(f"{len(inv.boards) - len(bad)}/{len(inv.boards)} boards fit RKNN Toolkit {args.toolkit}")
     return 0 if not bad else 1
 

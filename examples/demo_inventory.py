@@ -31,8 +31,8 @@ def main() -> int:
         print(f"\n$ rknn-compat inventory --toolkit 1.3.2   (adb server on port {server.port})\n", flush=True)
         proc = subprocess.run(cmd, env={**os.environ, **server.env})
     print(f"\ninventory exited {proc.returncode} (0 all fit, 1 a board is incompatible, 3 a board is "
-          "unreachable or unknown); simulated boards and adb server stopped.", flush=True)
-    return 0 if proc.returncode in (0, 1, 3) else proc.returncode
+          "unreachable or unknown, 4 a board is not ready); simulated boards and adb server stopped.", flush=True)
+    return 0 if proc.returncode in (0, 1, 3, 4) else proc.returncode
 
 
 if __name__ == "__main__":

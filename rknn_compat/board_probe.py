@@ -16,7 +16,7 @@ from .errors import DeviceError, RknnCompatError, UsageError
 from .read import facts, fallbacks
 from .read.ask import ask
 from .read.script import split_answer
-from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Finding, ToolkitTarget
+from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Fact, Finding, ToolkitTarget
 from .transport.adb_client import address_of
 from .transport.base import MAX_OUTPUT_BYTES
 
@@ -52,6 +52,10 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
             from .transport.fixture import RecordingTransport
 
             transport = RecordingTransport(transport, report.device.to_dict())
+        if report.device.transport == "adb":  # the host side of an adb board's link
+            report.connection.host_npu_transfer_proxy = _host_proxy().to_dict()
+            if usb:
+                report.connection.usb = _usb_report()
         _read_board(report, transport, timeout, matrix, target)
     except _NotFound as exc:
         return _unreachable(report, "not found", f"{exc} {remedies.adb_state('not found')}")
@@ -62,8 +66,6 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
         report.device.seconds = round(time.monotonic() - started, 3)
         if record and transport is not None and hasattr(transport, "save"):
             transport.save(record)
-    if usb and report.device.transport == "adb":
-        report.connection.usb = _usb_report()
     return report
 
 
@@ -84,12 +86,12 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
     info = installed_toolkit(python)
     where = f"installed in {info.python}"
     if info.version is None:
-        return None, ToolkitTarget(reason=info.reason or f"no rknn-toolkit {where}")
+        return None, ToolkitTarget(reason=info.reason or f"no rknn-toolkit {where}", remedy=remedies.NO_TARGET)
     try:
         rel = matrix.release(info.version, info.generation)
     except RknnCompatError as exc:
         return None, ToolkitTarget(str(info.version), info.generation, where,
-                                   f"{info.distribution} {info.version} {where}: {exc}")
+                                   f"{info.distribution} {info.version} {where}: {exc}", remedies.NO_TARGET)
     return rel, ToolkitTarget(str(rel.toolkit), info.generation, f"{info.distribution} {where}")
 
 
@@ -187,7 +189,10 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target) 
     report.components = components
     running = facts.server_running(answer)
     report.connection.rknn_server_process = running.to_dict()
-    judgement = judge.judge(matrix, report.platform, components, running, target)
+    host = report.connection.host_npu_transfer_proxy
+    judgement = judge.judge(matrix, report.platform, components, running, target,
+                            host_proxy=Fact(host.get("value"), host.get("evidence")) if host else None,
+                            usb=report.connection.usb)
     report.findings += judgement.findings
     report.toolkit.matched = judgement.matched
     report.notes += judgement.notes
@@ -209,6 +214,18 @@ def _explain_cut(report: BoardReport, why: str) -> None:
         fact = report.components.get(finding.component)
         if finding.status == UNKNOWN and fact is not None and fact.lost_to_cut:
             finding.remedy = remedies.cut_off(why)
+
+
+def _host_proxy() -> Fact:
+    from .host.processes import SOURCE, transfer_proxy_pids
+
+    pids, why = transfer_proxy_pids()
+    if pids is None:
+        return Fact.unknown(why, SOURCE)
+    if not pids:
+        return Fact("not running", "no process named npu_transfer_proxy", SOURCE)
+    return Fact("running", "npu_transfer_proxy pid " + ", ".join(map(str, pids[:5])), SOURCE,
+                extra={"pids": pids[:20]})
 
 
 def _usb_report() -> dict:

@@ -13,10 +13,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import tables
+from . import judge, remedies, tables
 from .board_probe import DEFAULT_TIMEOUT, probe, resolve_target
 from .errors import DeviceError, RknnCompatError, UsageError
-from .results import UNKNOWN, BoardReport, DeviceInfo, InventoryReport
+from .results import MISMATCH, UNKNOWN, BoardReport, DeviceInfo, InventoryReport, Rack
 
 MAX_JOBS = 64
 
@@ -76,7 +76,8 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     todo = lab_servers.targets(listings, named, wanted)
     served = [x.to_dict() for x in listings]
     if not todo:
-        return InventoryReport([], toolkit_info, time.monotonic() - started, served)
+        return InventoryReport([], toolkit_info, time.monotonic() - started, Rack(judged=resolved[0] is None),
+                               served)
     workers = min(jobs or MAX_JOBS, len(todo))
     results: dict[int, BoardReport] = {}
     done = 0
@@ -101,4 +102,15 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rknn-probe") as pool:
         list(pool.map(one, range(len(todo))))
     boards = lab_servers.merge_duplicates([results[i] for i in range(len(todo))])
-    return InventoryReport(boards, toolkit_info, time.monotonic() - started, served)
+    return InventoryReport(boards, toolkit_info, time.monotonic() - started,
+                           judge_rack(boards) if resolved[0] is None else Rack(), served)
+
+
+def judge_rack(boards: list[BoardReport]) -> Rack:
+    """No target toolkit: a rack whose boards no single release fits is a finding of its own."""
+    status, common, groups = judge.judge_rack([(b.device.serial, b.verdict, b.toolkit.matched or [])
+                                               for b in boards])
+    rack = Rack(judged=True, releases=groups, common=common, status=status)
+    if status == MISMATCH:
+        rack.finding, rack.remedy = remedies.mixed_rack(groups)
+    return rack

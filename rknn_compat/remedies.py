@@ -1,9 +1,10 @@
 """Every "what to do" sentence rknn-compat prints about a board, in the manual's words.
 
 One home, so the same problem always gets the same advice and a reviewer can read all of it
-at once. The sentences follow the RKNN Toolkit Trouble-Shooting manual (section 1.7.2,
-RKNN_ERR_DEVICE_UNAVAILABLE, and 1.6.2) and the RK3399Pro API guide. Pure text; imports only
-the table vocabulary.
+at once. The sentences follow the RKNN Toolkit Trouble-Shooting manual (1.3.2 section 1.7.2 and
+1.6.2; 1.7.5 section 8.8, RKNN_ERR_DEVICE_UNAVAILABLE, items 4, 5 and 9), the RK3399Pro API guide,
+and for RKNPU2 airockchip/rknn-toolkit2 doc/rknn_server_proxy.md (@ 42aa1d42, sections 1 and 4).
+Pure text; imports only the table vocabulary.
 """
 
 from __future__ import annotations
@@ -101,13 +102,69 @@ def mixed_releases(component: str, version, belongs: list[str]) -> str:
             "release (rknn_server, galcore.ko and librknn_runtime together).")
 
 
+NO_TARGET = (
+    "No target toolkit, so the board was only checked against itself. To check it against your "
+    "toolkit give --toolkit X.Y.Z (RKNN Toolkit 1.x), --toolkit2 X.Y.Z (RKNN-Toolkit2), or --python PATH "
+    "(the interpreter of the virtualenv rknn-toolkit is installed in, e.g. ~/venv36/bin/python; "
+    "needed after `pipx install`, whose own environment has no toolkit).")
+
+
+def mixed_rack(groups: dict[str, list[str]]) -> tuple[str, str]:
+    """(finding, remedy) for a rack whose boards no single toolkit release fits."""
+    ordered = sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    (label, serials), rest = ordered[0], ordered[1:]
+    finding = ", ".join([f"{len(serials)} board{'s' if len(serials) != 1 else ''} on {label}"]
+                        + [f"{len(s)} on {lb}" for lb, s in rest])
+    remedy = ("No one toolkit release fits every board: bring the odd boards to the release of the others "
+              f"({ordered[0][0]}; `rknn-compat probe --device SERIAL --toolkit ...` says how for each), "
+              "or keep one toolkit environment per release.")
+    return finding, remedy
+
+
+def driver_not_loaded(installed, loaded) -> str:
+    return (f"The installed driver {installed} is not loaded ({loaded} runs): reboot the board, or reload the "
+            "module (rmmod galcore; insmod the new galcore.ko, as the board's S05NPU_init does).")
+
+
+def installed_differs(installed, loaded, fits: bool | None) -> str:
+    after = {True: "it fits as well", False: "it does NOT fit (the target toolkit, or the board's other "
+             "components)", None: "check that it belongs to the same release"}[fits]
+    return (f"The module file on disk is {installed}, not the loaded {loaded}: the next reboot loads it; "
+            f"{after}.")
+
+
+def below_recommended(component: str, version, wanted: str, target: Release | None) -> str:
+    who = f"{target.product} {target.toolkit}" if target else "RKNN-Toolkit2"
+    return (f"{COMPONENT_LABELS[component]} {version} is below what Rockchip recommends for {who} ({wanted}, "
+            "RKNPU Quick Start 1.6.0 section 3.4.1): it may work; if it fails, update the board's kernel "
+            "(the RKNPU2 driver is part of it).")
+
+
+HOST_PROXY_IN_ADB_MODE = (
+    "npu_transfer_proxy runs on this host while the board is used over adb: stop it (`pkill "
+    "npu_transfer_proxy`, or exit the docker container that started it) so that only one kind of "
+    "device is in use (TS 1.7.5 section 8.8, RKNN_ERR_DEVICE_UNAVAILABLE item 5).")
+
+
+def ntb_no_access(usb_id: str | None) -> str:
+    return (f"A device in NTB mode ({usb_id or '2207:1808'}) is attached but this user cannot open it: install "
+            "the udev rule (`rknn-compat usb --print-rule`, or update_rk1808_usb_rule.sh of the RKNN Toolkit "
+            "release), then replug (TS 1.7.5 section 8.8 item 4; `rknn-compat usb` says more).")
+
+
 NPU_TRANSFER_PROXY_DOWN = (
     "npu_transfer_proxy (the AP end of the link to the NPU's rknn_server) is not running: "
     "start it, or reboot so that init starts it; its version must match the NPU firmware "
     "(RK3399Pro API guide v1.7.5 section 5.1.1).")
 
 
-def rknn_server_down(android: bool) -> str:
+def rknn_server_down(android: bool, generation: str = "rknpu1", path: str | None = None) -> str:
+    if generation == "rknpu2":
+        server = path or ("/vendor/bin/rknn_server" if android else "/usr/bin/rknn_server")
+        return ("rknn_server is installed but not running. It matters only for connected mode (RKNN-Toolkit2 "
+                "on the PC running the model on this board): start it with `nohup " + server + " >/dev/null &`"
+                + (" (after `setenforce 0`)" if android else "") + ". On-board inference with the C API "
+                "(librknnrt) or rknn-toolkit-lite2 does not need it.")
     how = ("start it: `/vendor/bin/rknn_server &` (after `su; setenforce 0`)" if android
            else "start it: `start_rknn.sh` (or `restart_rknn.sh`), and check that /usr/bin/rknn_server is executable")
     return ("rknn_server is installed but not running, so init_runtime() fails with "

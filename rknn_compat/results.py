@@ -12,11 +12,22 @@ from dataclasses import dataclass, field, fields
 from .errors import ExitCode
 from .versions import Version
 
-COMPATIBLE, INCOMPATIBLE, UNKNOWN = "compatible", "incompatible", "unknown"
-OK, MISMATCH = "ok", "mismatch"  # finding statuses; plus UNKNOWN
-VERDICT_EXIT = {COMPATIBLE: ExitCode.OK, INCOMPATIBLE: ExitCode.PROBLEM, UNKNOWN: ExitCode.UNKNOWN}
-# over several boards the worst verdict wins, in this order
-_SEVERITY = (INCOMPATIBLE, UNKNOWN, COMPATIBLE)
+# verdicts (README "Verdicts and exit codes"):
+COMPATIBLE = "compatible"  # fits the target toolkit
+CONSISTENT = "consistent"  # no target: every component belongs to one release (toolkit.matched names it)
+INCOMPATIBLE = "incompatible"  # a version does not fit (the target, or the board's other components)
+NOT_READY = "not_ready"  # the versions fit, but something stops it working (a stopped service, ...)
+UNKNOWN = "unknown"  # a needed fact could not be read, or the board not reached
+VERDICTS = (COMPATIBLE, CONSISTENT, INCOMPATIBLE, NOT_READY, UNKNOWN)
+# finding statuses: OK, MISMATCH, NOT_READY, WARNING (Rockchip only recommends it; never changes
+# the verdict), UNKNOWN
+OK, MISMATCH, WARNING = "ok", "mismatch", "warning"
+FINDING_STATUSES = (OK, MISMATCH, NOT_READY, WARNING, UNKNOWN)
+VERDICT_EXIT = {COMPATIBLE: ExitCode.OK, CONSISTENT: ExitCode.OK, INCOMPATIBLE: ExitCode.PROBLEM,
+                NOT_READY: ExitCode.NOT_READY, UNKNOWN: ExitCode.UNKNOWN}
+# over several boards (or findings) the worst verdict wins, in this order: a mismatch is a fact,
+# an unknown may hide one, and "not ready" says the versions fit
+_SEVERITY = (INCOMPATIBLE, UNKNOWN, NOT_READY, CONSISTENT, COMPATIBLE)
 
 
 def _present(obj) -> dict:
@@ -40,9 +51,11 @@ class Fact:
     path: str | None = None  # the file it was read from
     tool: str | None = None  # "strings", or "grep" where the board had no strings
     installed: bool | None = None  # False: the component is not on the board at all
+    loaded_from: str | None = None  # NPU driver: "debugfs", "sysfs", "procfs", "kernel log" or "module file"
+    installed_version: str | None = None  # NPU driver: the version of the module file on disk
     lost_to_cut: bool = False  # unknown because the board's answer stopped early
 
-    _TYPED = ("driver", "location", "path", "tool", "installed")
+    _TYPED = ("driver", "location", "path", "tool", "installed", "loaded_from", "installed_version")
 
     @classmethod
     def unknown(cls, reason: str, source: str | None = None, **typed) -> Fact:
@@ -63,7 +76,7 @@ class Fact:
 @dataclass
 class Finding:
     component: str
-    status: str  # ok / mismatch / unknown
+    status: str  # one of FINDING_STATUSES
     expected: str | None
     found: str | None
     remedy: str | None = None
@@ -105,6 +118,7 @@ class ToolkitTarget:
     generation: str | None = None  # rknpu1 / rknpu2
     source: str | None = None  # "--toolkit", "rknn-toolkit installed in /usr/bin/python3", ...
     reason: str | None = None  # why there is no target
+    remedy: str | None = None  # no target: how to give one
     matched: list[str] | None = None  # releases the board fits (set by the judge)
 
     def to_dict(self) -> dict:
@@ -118,6 +132,7 @@ class Connection:
     adb_state: str | None = None
     rknn_server_process: dict | None = None
     usb: dict | None = None
+    host_npu_transfer_proxy: dict | None = None  # adb boards: must not run on the host (TS 1.7.5 8.8 item 5)
 
     def to_dict(self) -> dict:
         return _present(self)
@@ -156,7 +171,8 @@ class BoardReport:
 
 
 def worst_verdict(verdicts) -> str:
-    """Over several boards (or findings): incompatible if any, else unknown if any, else compatible."""
+    """Over several boards (or findings): the first of incompatible, unknown, not_ready, consistent,
+    compatible that occurs; nothing at all, or a word outside the vocabulary, is unknown."""
     verdicts = set(verdicts)
     if not verdicts:
         return UNKNOWN
@@ -164,23 +180,51 @@ def worst_verdict(verdicts) -> str:
 
 
 @dataclass
+class Rack:
+    """An inventory without a target, judged as a whole: can one toolkit serve every board?
+
+    ``releases`` maps each release label (or labels, ``"1.7.0, 1.7.1"``) to the serials of the
+    boards that belong to it; boards that belong to none (incompatible, unknown) are left out.
+    """
+
+    judged: bool = False  # False with a target toolkit: each board was judged against it instead
+    releases: dict[str, list[str]] = field(default_factory=dict)
+    common: list[str] = field(default_factory=list)  # releases every judged board belongs to
+    status: str = OK  # ok, mismatch (no release fits them all) or unknown (no board to judge)
+    finding: str | None = None  # "3 boards on 1.7.5, 1 on 1.1.0"
+    remedy: str | None = None
+
+    @property
+    def verdict(self) -> str | None:
+        """What the rack adds to the boards' verdicts: incompatible for a mixed rack, else nothing."""
+        return INCOMPATIBLE if self.status == MISMATCH else None
+
+    def to_dict(self) -> dict:
+        return {"judged": self.judged, "releases": {k: list(v) for k, v in self.releases.items()},
+                "common": list(self.common), "status": self.status, "finding": self.finding,
+                "remedy": self.remedy}
+
+
+@dataclass
 class InventoryReport:
     boards: list[BoardReport]
     toolkit: ToolkitTarget = field(default_factory=ToolkitTarget)
     seconds: float = 0.0
+    rack: Rack = field(default_factory=Rack)
     servers: list[dict] = field(default_factory=list)  # {"adb_server", "boards", "error"} per server asked
 
     @property
     def verdict(self) -> str:
+        rack = [self.rack.verdict] if self.rack.verdict else []
         down = [UNKNOWN] if any(s.get("error") for s in self.servers) else []
-        return worst_verdict([b.verdict for b in self.boards] + down)
+        return worst_verdict([b.verdict for b in self.boards] + rack + down)
 
     @property
     def exit_code(self) -> ExitCode:
         return VERDICT_EXIT.get(self.verdict, ExitCode.UNKNOWN)
 
     def summary(self) -> dict:
-        counts = {COMPATIBLE: 0, INCOMPATIBLE: 0, UNKNOWN: 0}
+        counts = dict.fromkeys(VERDICTS, 0)
         for b in self.boards:
             counts[b.verdict] = counts.get(b.verdict, 0) + 1
         return {"boards": len(self.boards), **counts, "verdict": self.verdict,
@@ -188,4 +232,4 @@ class InventoryReport:
 
     def to_dict(self) -> dict:
         return {"boards": [b.to_dict() for b in self.boards], "summary": self.summary(),
-                "toolkit": self.toolkit.to_dict(), "servers": self.servers}
+                "toolkit": self.toolkit.to_dict(), "rack": self.rack.to_dict(), "servers": self.servers}

@@ -83,3 +83,60 @@ def boards(adb_server):
         for b in sim.boards:
             adb_server.disconnect(b.address)
         sim.stop()
+
+
+# --------------------------------------------------------------------------- real toolkit wheels
+
+# Virtualenvs with Rockchip's real wheels from PyPI, installed with --no-deps (metadata, bundled adb
+# and all), next to real framework wheels inside and outside the ranges the toolkit declares.
+# Built once and kept in the pytest cache; a failed install fails the tests that need it (never a
+# silent skip). rknn-toolkit-lite2 exists only as aarch64 wheels: it is installed as pip installs
+# for that platform (--platform/--target), which is exactly how it ends up in an x86 venv by mistake.
+TOOLKIT_VENVS = {
+    "tk2-outside": ["rknn-toolkit2==2.3.2", "numpy==2.1.3", "protobuf==5.28.3", "keras==2.15.0"],
+    "tk2-inside": ["rknn-toolkit2==2.3.2", "numpy==1.26.4", "protobuf==4.25.4"],
+    "lite2-aarch64": [],
+}
+LITE2_AARCH64 = ["--platform", "manylinux2014_aarch64", "--only-binary=:all:", "--python-version", "3.11",
+                 "rknn-toolkit-lite2==2.5.0"]
+EXTRA_NUMPY = "numpy==2.1.3"  # a second numpy for the two-copies pitfall (a --target dir on PYTHONPATH)
+
+
+def _pip(python: str, *args: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps",
+                           "--disable-pip-version-check", "--quiet", *args], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, f"pip install {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def toolkit_venvs(request) -> dict:
+    """name -> {"python": path, "site": site-packages, "extra": dir with a second numpy}."""
+    import sys
+    import venv
+    from pathlib import Path
+
+    root = Path(request.config.cache.mkdir("rknn-doctor-venvs-1"))
+    tag = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    out = {}
+    for name, packages in TOOLKIT_VENVS.items():
+        d = root / f"{name}-{tag}"
+        python = d / "bin" / "python"
+        site = d / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages"
+        if not (d / ".done").exists():
+            venv.create(d, with_pip=False, clear=True, symlinks=True)
+            if packages:
+                _pip(str(python), *packages)
+            else:
+                _pip(str(python), "--target", str(site), "--upgrade", *LITE2_AARCH64)
+            (d / ".done").write_text("ok\n")
+        out[name] = {"python": str(python), "site": str(site)}
+    extra = root / f"extra-numpy-{tag}"
+    if not (extra / ".done").exists():
+        _pip(out["tk2-inside"]["python"], "--target", str(extra), "--upgrade", EXTRA_NUMPY)
+        (extra / ".done").write_text("ok\n")
+    out["extra_numpy"] = str(extra)
+    return out

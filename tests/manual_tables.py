@@ -1,5 +1,5 @@
-"""The manual's three tables, transcribed from TS 1.3.2 CN (shared/reference/
-rknn-toolkit-troubleshooting-v1.3.2.txt) independently of matrices/: the expected values
+"""The manual's three tables, transcribed from TS 1.3.2 CN (rockchip-linux/rknn-toolkit v1.3.2,
+doc/) independently of matrices/: the expected values
 of test_matrix.py (public API) and test_cli_matrix.py (CLI JSON)."""
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""`rknn-compat matrix` as a user runs it: a subprocess, its stdout, stderr and exit code.
+"""`rknn-compat matrix`: its stdout, stderr and exit code (in-process; a few runs as a subprocess).
 
 JSON shape of ``matrix --toolkit 1.3.2 --format json`` (the stable contract)::
 
@@ -29,10 +29,9 @@ import io
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
+from helpers import run_cli, run_subprocess
 from manual_tables import FRAMEWORK_KEYS, MANUAL_COMPONENTS, MANUAL_FRAMEWORKS, MANUAL_ONNX, REPO_MATRICES, TF_1
 
 NORMALISED_COMPONENTS = {
@@ -52,10 +51,9 @@ def _env(**extra):
 
 
 def run(*args, env=None, python_flags=()):
-    return subprocess.run(
-        [sys.executable, *python_flags, "-m", "rknn_compat", *args],
-        capture_output=True, text=True, encoding="utf-8", env=env or _env(), timeout=60,
-    )
+    if python_flags:
+        return run_subprocess(*args, env=env or _env(), python_flags=python_flags)
+    return run_cli(*args, env=env or _env())
 
 
 def assert_one_line_error(proc, code, *words):
@@ -330,3 +328,10 @@ def test_matrix_command_does_not_import_adbutils():
     assert "import time:" in proc.stderr  # the check below is not vacuous
     assert "rknn_compat.tables" in proc.stderr
     assert "adbutils" not in proc.stderr
+
+
+def test_as_a_user_runs_it():
+    """`python -m rknn_compat matrix`: the JSON on stdout, and a bad version as one line with exit 2."""
+    ok = run_subprocess("matrix", "--toolkit", "1.3.2", "--format", "json", env=_env())
+    assert ok.returncode == 0 and ok.json["releases"][0]["toolkit"] == "1.3.2"
+    assert_one_line_error(run_subprocess("matrix", "--toolkit", "not-a-version", env=_env()), 2, "not-a-version")

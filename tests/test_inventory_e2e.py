@@ -61,8 +61,8 @@ def test_rack_every_board_reported_within_one_timeout(rack, adb_server):
     assert drop["verdict"] == "unknown" and drop["error"]
     offline = by_serial[rack["offline"].serial]
     assert offline["verdict"] == "unknown" and offline["device"]["state"] in ("offline", "not found")
-    assert data["summary"] == {"boards": 6, "compatible": 1, "incompatible": 1, "unknown": 4,
-                               "verdict": "incompatible", "seconds": data["summary"]["seconds"]}
+    assert data["summary"] == {"boards": 6, "compatible": 1, "consistent": 0, "incompatible": 1, "not_ready": 0,
+                               "unknown": 4, "verdict": "incompatible", "seconds": data["summary"]["seconds"]}
     assert proc.returncode == 1  # worst verdict: incompatible beats unknown
     # healthy boards answer at once; the stalled one costs one timeout; the offline one's
     # `adb connect` is bounded by the same timeout: the whole run is about one timeout

@@ -2,10 +2,10 @@
 
 Expected values are transcribed here from the documents themselves, not from matrices/:
 
-* TS 1.3.2 CN (shared/reference/rknn-toolkit-troubleshooting-v1.3.2.txt) section 1.7.2
-  (component table), section 1.3.1 (framework table) and its note 4 (ONNX table);
-* rknn-version-facts.md 1.1 (TS 1.7.5 Table 8-1, rows 1.4.0-1.7.5, driver typos read as
-  the data file's comments say) and 2.1 (UG 1.7.5 Tables 1-2/1-3).
+* TS 1.3.2 CN (rockchip-linux/rknn-toolkit v1.3.2, doc/) section 1.7.2 (component table),
+  section 1.3.1 (framework table) and its note 4 (ONNX table);
+* TS 1.7.5 Table 8-1 (rows 1.4.0-1.7.5, driver typos read as the data file's comments say)
+  and UG 1.7.5 Tables 1-2/1-3.
 """
 
 from __future__ import annotations

@@ -325,12 +325,13 @@ def test_rknn_server_not_running(boards, cli, tmp_path):
     prof.write_text(NOT_RUNNING_PROFILE)
     (board,) = boards(str(prof))
     r = cli("--device", board.serial, "--toolkit", "1.3.2", "-f", "json")
-    assert r.rc == 1, r
+    assert r.rc == 4, r  # not ready: a stopped service is not a version mismatch
     d = r.json
+    assert d["verdict"] == "not_ready"
     for comp in ADB_CONTRACT_COMPONENTS:
         assert _finding(d, comp)["status"] == "ok"
     f = _finding(d, "rknn_server_process")
-    assert (f["status"], f["expected"], f["found"]) == ("mismatch", "running", "not running")
+    assert (f["status"], f["expected"], f["found"]) == ("not_ready", "running", "not running")
     assert "start_rknn.sh" in f["remedy"]
     assert "RKNN_ERR_DEVICE_UNAVAILABLE" in f["remedy"]
     assert d["connection"]["rknn_server_process"]["value"] == "not running"

@@ -1,7 +1,7 @@
 """The probe's seams without adb: the answer splitter, facts from section texts, the judge,
 recordings, the local transport and the RK3399Pro firmware unpacker.
 
-Section texts are real board outputs (shared/reference/real-board-outputs.md, RO-nnn) laid
+Section texts are real board outputs (tests/data/real_board_outputs.json, item RO-nnn) laid
 out the way the probe script prints them.
 """
 
@@ -29,7 +29,9 @@ from rknn_compat.read import npu_firmware as firmware
 from rknn_compat.read.script import MARK, SCRIPT, split_answer
 from rknn_compat.results import (
     COMPATIBLE,
+    CONSISTENT,
     INCOMPATIBLE,
+    NOT_READY,
     UNKNOWN,
     BoardReport,
     Fact,
@@ -389,7 +391,7 @@ def test_judge_not_installed(m):
 def test_judge_not_running(m):
     j = check.judge(m, plat(), comps("6.4.0.227915", "1.3.2", "1.3.2"), STOPPED, m.release("1.3.2"))
     f = by_comp(j)["rknn_server_process"]
-    assert j.verdict == INCOMPATIBLE and "start_rknn.sh" in f.remedy
+    assert j.verdict == NOT_READY and f.status == "not_ready" and "start_rknn.sh" in f.remedy
     j = check.judge(m, plat("RK1808", "android"), comps("6.4.0.227915", "1.3.2", "1.3.2"), STOPPED,
                     m.release("1.3.2"))
     assert "/vendor/bin/rknn_server" in by_comp(j)["rknn_server_process"].remedy
@@ -403,7 +405,7 @@ def test_judge_rk3399pro_checks_the_transfer_proxy(m):
     assert j.verdict == COMPATIBLE
     assert by_comp(j)["npu_transfer_proxy_process"].status == "ok"
     j = check.judge(m, plat("RK3399Pro", "android"), c, STOPPED, m.release("1.7.5"))
-    assert by_comp(j)["npu_transfer_proxy_process"].status == "mismatch"
+    assert by_comp(j)["npu_transfer_proxy_process"].status == "not_ready"
 
 
 def test_judge_rknpu2_soc_against_toolkit1_is_a_platform_mismatch(m):
@@ -431,7 +433,7 @@ def test_judge_toolkit1_board_against_toolkit2(m):
 def test_judge_rk3588_without_target(m):
     c = comps("0.9.8", "2.3.2", "2.3.2", npu_driver={"driver": "rknpu"})
     j = check.judge(m, plat("RK3588"), c, RUNNING, None)
-    assert j.verdict == COMPATIBLE, j.findings
+    assert j.verdict == CONSISTENT, j.findings
     assert j.matched and all(x.startswith("toolkit2-") for x in j.matched)
     assert "toolkit2-2.3.2" in j.matched
 
@@ -466,7 +468,8 @@ def test_worst_verdict():
 
 
 def test_exit_codes_follow_the_verdict():
-    assert [BoardReport({}, verdict=v).exit_code for v in (COMPATIBLE, INCOMPATIBLE, UNKNOWN)] == [0, 1, 3]
+    verdicts = (COMPATIBLE, CONSISTENT, INCOMPATIBLE, UNKNOWN, NOT_READY)
+    assert [BoardReport({}, verdict=v).exit_code for v in verdicts] == [0, 0, 1, 3, 4]
 
 
 def test_fact_extras_never_replace_the_contract_keys():

@@ -1,7 +1,7 @@
 """Version strings in every spelling Rockchip uses, normalised and compared.
 
-Spellings come from the TS 1.3.2 manual (section 1.7.2), later editions (see
-shared/reference/rknn-version-facts.md 1.1) and the strings of the shipped binaries.
+Spellings come from the TS 1.3.2 manual (section 1.7.2), later editions (TS 1.6.0-1.7.5,
+Table 8-1) and the strings of the shipped binaries (rockchip-linux/rknpu drivers/).
 """
 
 from __future__ import annotations

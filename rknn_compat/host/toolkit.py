@@ -199,6 +199,25 @@ def _parse_probe(text: str, python: str) -> dict:
                      f"(printed {shown!r})")
 
 
+def probe_listing(python: str | None = None, timeout: float = 10) -> tuple[str, dict]:
+    """What :mod:`.toolkit_probe` reports of ``python`` (None: this interpreter), and the name used.
+
+    Raises :class:`UsageError` like :func:`installed_toolkit`.
+    """
+    if python is None:
+        return sys.executable, toolkit_probe.collect()
+    path = _resolve(python)
+    return python, _parse_probe(_run(path, python, timeout), python)
+
+
+def toolkit_of(python: str, data: dict) -> ToolkitInfo:
+    """The RKNN Toolkit a probe listing shows (the first of :data:`DISTRIBUTIONS` order)."""
+    pyver = data.get("python_version")
+    return _choose(_found_from(data.get("found") or []), python,
+                   pyver if isinstance(pyver, str) else None,
+                   data.get("method") if isinstance(data.get("method"), str) else None)
+
+
 def installed_toolkit(python: str | None = None, timeout: float = 10) -> ToolkitInfo:
     """The RKNN Toolkit installed here (``python=None``) or in interpreter ``python``.
 
@@ -207,9 +226,4 @@ def installed_toolkit(python: str | None = None, timeout: float = 10) -> Toolkit
     """
     if python is None:
         return _current()
-    path = _resolve(python)
-    data = _parse_probe(_run(path, python, timeout), python)
-    pyver = data.get("python_version")
-    return _choose(_found_from(data["found"]), python,
-                   pyver if isinstance(pyver, str) else None,
-                   data.get("method") if isinstance(data.get("method"), str) else None)
+    return toolkit_of(*probe_listing(python, timeout))

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from ..results import BoardReport, InventoryReport
+from ..results import (
+    COMPATIBLE,
+    CONSISTENT,
+    INCOMPATIBLE,
+    MISMATCH,
+    NOT_READY,
+    UNKNOWN,
+    BoardReport,
+    InventoryReport,
+)
 from . import formats
-from .probe import SHOWN_COMPONENTS
+from .probe import SHOWN_COMPONENTS, target_lines
+
+SUMMARY_ORDER = (COMPATIBLE, CONSISTENT, NOT_READY, INCOMPATIBLE, UNKNOWN)
+ALWAYS_COUNTED = (INCOMPATIBLE, UNKNOWN)  # the other counts show only when not zero
 
 INVENTORY_COLUMNS = [
     ("serial", "serial"), ("adb_server", "adb server"), ("model", "model"), ("soc", "SoC"), ("os", "OS"),
@@ -24,9 +36,10 @@ def inventory_row(b: BoardReport) -> dict:
         fact = b.components.get(key)
         row[key] = fact.value if fact and fact.value else ("?" if b.components else "")
     row["matched"] = ", ".join(b.toolkit.matched or [])
-    bad = [f.component for f in b.findings if f.status == "mismatch"]
-    if bad and not row["error"]:
-        row["error"] = "mismatch: " + ", ".join(bad)
+    for status in (MISMATCH, NOT_READY):
+        bad = [f.component for f in b.findings if f.status == status]
+        if bad and not row["error"]:
+            row["error"] = f"{status.replace('_', ' ')}: " + ", ".join(bad)
     return row
 
 
@@ -44,8 +57,15 @@ def inventory_text(inv: InventoryReport, fmt: str) -> str:
     if fmt == "csv":
         return text
     s = inv.summary()
-    target = inv.toolkit.version
-    down = "".join(f"{x['error']}\n" for x in inv.servers if x.get("error"))
-    return (text + down + f"\n{s['boards']} board(s): {s['compatible']} compatible, {s['incompatible']} incompatible, "
-            f"{s['unknown']} unknown" + (f" (toolkit {target})" if target else "")
-            + f" in {s['seconds']:.1f} s\n")
+    lines = [text + "".join(f"{x['error']}\n" for x in inv.servers if x.get("error"))]
+    if not inv.rack.judged:
+        lines.append(f"target toolkit: {inv.toolkit.version} ({inv.toolkit.source})")
+    else:
+        lines += target_lines(inv.toolkit)
+        if inv.rack.finding:
+            lines.append(f"rack: {inv.rack.finding}" + (f" - {inv.rack.remedy}" if inv.rack.remedy else ""))
+        elif inv.rack.common:
+            lines.append(f"rack: every judged board belongs to toolkit {', '.join(inv.rack.common)}")
+    counts = ", ".join(f"{s[v]} {v.replace('_', ' ')}" for v in SUMMARY_ORDER if s[v] or v in ALWAYS_COUNTED)
+    lines.append(f"{s['boards']} board(s): {counts} in {s['seconds']:.1f} s; verdict: {s['verdict']}")
+    return "\n".join(lines) + "\n"

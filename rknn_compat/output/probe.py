@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..results import BoardReport
+from ..results import CONSISTENT, NOT_READY, BoardReport, ToolkitTarget
 from ..tables import COMPONENT_LABELS
 from . import formats
 
@@ -26,16 +26,18 @@ def probe_text(report: BoardReport, fmt: str) -> str:
     for key in SHOWN_COMPONENTS:
         fact = report.components.get(key)
         if fact is not None:
-            facts.append({"what": COMPONENT_LABELS[key], "value": fact.value or "unknown", "from": fact.source or "",
+            facts.append({"what": label(key, fact), "value": fact.value or "unknown", "from": fact.source or "",
                           "evidence": fact.evidence or fact.reason or ""})
     if facts:
         lines.append(formats.rows_text(facts, [("what", "fact"), ("value", "value"), ("from", "read with"),
                                               ("evidence", "evidence / reason")], "table"))
-    tk = report.toolkit
-    target = f"{tk.version} ({tk.source})" if tk.version else f"none ({tk.reason})"
-    lines.append(f"target toolkit: {target}")
-    if tk.matched is not None:
-        lines.append("board matches toolkit: " + (", ".join(tk.matched) or "none"))
+    for key in SHOWN_COMPONENTS:
+        fact = report.components.get(key)
+        if fact is not None and fact.extra.get("note"):
+            lines.append(f"note: {label(key, fact)}: {fact.extra['note']}")
+    lines += target_lines(report.toolkit)
+    if report.toolkit.matched is not None:
+        lines.append("board matches toolkit: " + (", ".join(report.toolkit.matched) or "none"))
     if report.findings:
         rows = [{"c": f.component, "s": f.status, "e": f.expected or "", "f": f.found or ""}
                 for f in report.findings]
@@ -55,5 +57,26 @@ def probe_text(report: BoardReport, fmt: str) -> str:
         lines.append(f"note: {note}")
     if report.error:
         lines.append(f"error: {report.error}")
-    lines.append(f"verdict: {report.verdict}")
+    lines.append(f"verdict: {verdict_text(report.verdict, report.toolkit.matched)}")
     return "\n".join(lines) + "\n"
+
+
+def label(key: str, fact) -> str:
+    """A component's name; the NPU driver says which one it is (galcore on RKNPU1, rknpu on RKNPU2)."""
+    if key == "npu_driver" and fact.driver and fact.driver != "galcore":
+        return f"NPU driver ({fact.driver})"
+    return COMPONENT_LABELS[key]
+
+
+def target_lines(tk: ToolkitTarget) -> list[str]:
+    """The target toolkit, and without one the line that says how to give it."""
+    target = f"{tk.version} ({tk.source})" if tk.version and tk.source and not tk.reason else f"none ({tk.reason})"
+    return [f"target toolkit: {target}"] + ([f"- {tk.remedy}"] if tk.remedy else [])
+
+
+def verdict_text(verdict: str, matched: list[str] | None) -> str:
+    if verdict == CONSISTENT and matched:
+        return f"{verdict} (every component belongs to toolkit {', '.join(matched)}; no target given)"
+    if verdict == NOT_READY:
+        return f"{verdict} (the versions fit; something above stops it working)"
+    return verdict

@@ -7,7 +7,7 @@ shares (clean the text, find keyword lines, rank candidates); ``drivers``, ``use
 in, facts out) and keeps the line it read. May import errors, versions, tables and results.
 """
 
-from .drivers import galcore_version, rknpu_version
+from .drivers import galcore_node_version, galcore_version, rknpu_version
 from .identity import (
                        compatible_list,
                        getprop_map,
@@ -20,6 +20,6 @@ from .identity import (
 from .text import MAX_LINE, Parsed
 from .userspace import rknn_server_version, runtime_version, sdk_version
 
-__all__ = ["MAX_LINE", "Parsed", "compatible_list", "galcore_version", "getprop_map", "kernel_release",
-           "lsusb_rockchip", "os_release", "rknn_server_version", "rknpu_version", "runtime_version",
+__all__ = ["MAX_LINE", "Parsed", "compatible_list", "galcore_node_version", "galcore_version", "getprop_map",
+           "kernel_release", "lsusb_rockchip", "os_release", "rknn_server_version", "rknpu_version", "runtime_version",
            "sdk_version", "soc_from_compatible", "soc_from_props"]

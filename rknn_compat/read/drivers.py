@@ -61,7 +61,7 @@ def galcore_version(text: TextIn) -> Parsed:
         cands.add(_Cand(3, m.start(), m.group("ver"), _clean(m.group(0)), {"source": "strings"}))
     chosen = _choose(cands, "galcore version")
     if chosen:
-        return chosen
+        return _with_reloads(chosen, cands)
     if unreadable:
         return _missing(
             f"a 'Galcore version' line carries no readable version: {unreadable!r}",
@@ -82,6 +82,52 @@ def galcore_version(text: TextIn) -> Parsed:
         "no 'Galcore version' line, $VERSION$ tag or galcore strings version in the text "
         "(galcore not loaded, dmesg buffer rotated, or not an RKNPU1 board)"
     )
+
+
+def _with_reloads(chosen: Parsed, cands: _Cands) -> Parsed:
+    """Several 'Galcore version' printks: the module was loaded more than once (each load prints
+    one); ``extra["kernel_log_versions"]`` lists them in log order, the last is the loaded one."""
+    printks = [c for c in sorted(cands.items.values(), key=lambda c: c.pos)
+               if c.extra.get("source") == "dmesg" and c.resolve()]
+    if len(printks) > 1 and chosen.extra.get("source") == "dmesg":
+        chosen.extra["kernel_log_versions"] = [str(c.version) for c in printks]
+    return chosen
+
+
+# Vivante's debugfs gc/version: "%s built at %s\n" then "Platform path: %s\n" (galcore 6.4.0 and
+# 6.4.3, Freescale/kernel-module-imx-gpu-viv gc_hal_kernel_device.c gc_version_show); galcore
+# 6.4.6's sysfs attribute prints the version alone, "%s\n" (its version_show in galcore.ko).
+_NODE_BUILT = re.compile(r"^[ \t]*(?P<ver>\d{1,3}(?:\.p?\d{1,9}){2,5})[ \t]+built[ \t]+at\b.{0,200}$", re.M | re.I)
+_NODE_ERROR = re.compile(r"(permission denied|operation not permitted|no such file|no such device"
+                         r"|not found|input/output error|invalid argument)", re.I)
+
+
+def galcore_node_version(text: TextIn) -> Parsed:
+    """The version a loaded galcore states in its own node: debugfs ``gc/version`` (``6.4.0.2.227915
+    built at HOST``) or the 6.4.6 sysfs ``version`` attribute (``6.4.6.5.351518``).  A node that
+    answered with an error (``Permission denied``: debugfs is root-only) is a reason, never a guess."""
+    t = _Text(text)
+    body = t.text
+    m = _NODE_BUILT.search(body) or _GALCORE_BARE.search(body)
+    if m:
+        source = "debugfs" if "built" in m.group(0).lower() else "sysfs"
+        line = _clean(m.group(0))
+        got = _choose(_one(m.group("ver"), line, source), "galcore node")
+        if got:
+            return got
+    err = _NODE_ERROR.search(body)
+    first = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
+    if err:
+        return _missing(f"the node answered {first[:200]!r}", line=first[:200])
+    if not first:
+        return _missing("the node is empty")
+    return _missing(f"no galcore version in the node's text: {first[:200]!r}", line=first[:200])
+
+
+def _one(token: str, line: str, source: str) -> _Cands:
+    cands = _Cands()
+    cands.add(_Cand(1, 0, token, line, {"source": source}))
+    return cands
 
 
 def _galcore_from_line(

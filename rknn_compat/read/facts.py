@@ -12,8 +12,10 @@ from ..results import Fact
 from . import board_id, drivers, identity, userspace
 from .script import (
     BOOT_ID_FILE,
+    DEBUGFS,
     DT_SERIAL_FILE,
     GALCORE_KO_PATHS,
+    LOADED_VERSION_FILES,
     RKNN_SERVER_PATHS,
     RUNTIME_PATHS,
     Answer,
@@ -121,41 +123,153 @@ def _files_found(section: Section | None) -> list[str]:
 
 
 def npu_driver(answer: Answer) -> Fact:
-    """galcore (RKNPU1) from dmesg, else the .ko file, else NPU firmware; rknpu (RKNPU2)."""
+    """The NPU kernel driver that is loaded: its own node first, the kernel log next, the file last.
+
+    galcore (RKNPU1): debugfs ``gc/version`` or the 6.4.6 sysfs ``version``, then the last
+    ``Galcore version`` line of dmesg, then the ``$VERSION$`` tag of galcore.ko (what is installed;
+    its version is kept as ``installed_version`` whenever it was read, so the judge can tell a
+    driver pushed but never loaded). rknpu (RKNPU2): debugfs/procfs ``rknpu/version``, then dmesg.
+    """
     dmesg = answer.sections.get("dmesg")
     dmesg_text = _text(dmesg)
-    rknpu_text = "\n".join([dmesg_text, _text(answer.sections.get("rknpu_debug"))])
+    # recordings made before the loaded-version section carry the RKNPU2 nodes as "rknpu_debug"
+    loaded = answer.sections.get("npu_loaded") or answer.sections.get("rknpu_debug")
+    nodes = {p: _text(loaded, p) for p in _files_found(loaded)}
     modules = _text(answer.sections.get("modules"))
-    if "rknpu" in modules or "rknpu" in rknpu_text.lower():
-        parsed = drivers.rknpu_version(rknpu_text)
-        if parsed.version:
-            return Fact.read(parsed, "dmesg | grep -i rknpu; /sys/kernel/debug/rknpu", driver="rknpu")
+    rknpu_nodes = {p: t for p, t in nodes.items() if "/rknpu/" in p}
+    if "rknpu" in modules or rknpu_nodes or "rknpu" in dmesg_text.lower():
+        fact = _rknpu(rknpu_nodes, dmesg_text, loaded)
+        if fact.value or "galcore" not in (modules + dmesg_text).lower():
+            return fact
+    return _galcore(answer, {p: t for p, t in nodes.items() if p not in rknpu_nodes}, loaded, modules)
+
+
+def _node_kind(path: str) -> str:
+    return "debugfs" if path.startswith(DEBUGFS) else "procfs" if path.startswith("/proc/") else "sysfs"
+
+
+def _no_node(answer: Answer, loaded: Section | None, what: str) -> str:
+    """Why the loaded module's own version node gave nothing: a reason, never an error."""
+    missing = _missing_section(answer, "npu_loaded") if loaded is None or not loaded.finished else None
+    if missing:
+        return missing
+    if loaded.meta.get("denied"):
+        return f"{DEBUGFS} is root-only for this user (run adb as root), so {what} cannot be read"
+    if "debugfs" not in _text(loaded, ""):
+        return f"debugfs is not mounted at {DEBUGFS} (no {what} there)"
+    return f"no {what} in debugfs"
+
+
+def _rknpu(nodes: dict[str, str], dmesg_text: str, loaded: Section | None) -> Fact:
     reasons = []
-    parsed = drivers.galcore_version(dmesg_text)
+    for path, text in nodes.items():
+        parsed = drivers.rknpu_version(text)
+        if parsed.version:
+            return Fact.read(parsed, f"cat {path}", driver="rknpu", loaded_from=_node_kind(path), path=path)
+        reasons.append(f"{path} answered {text.strip()[:120]!r}")
+    if not nodes:
+        why = "denied" if loaded is not None and loaded.meta.get("denied") else "absent"
+        reasons.append(f"{DEBUGFS}/rknpu/version is root-only for this user (run adb as root)" if why == "denied"
+                       else "no rknpu/version node in debugfs or procfs")
+    parsed = drivers.rknpu_version(dmesg_text)
     if parsed.version:
-        return Fact.read(parsed, CMD_DMESG, driver="galcore")
-    if dmesg is None or not dmesg.finished:
-        reasons.append(_missing_section(answer, "dmesg"))
-    elif any(w in dmesg_text for w in ("not permitted", "denied", "klogctl")):
-        reasons.append("dmesg is not readable by this user (run adb as root)")
+        return Fact.read(parsed, "dmesg | grep -i rknpu", {"loaded_reason": "; ".join(reasons)}, driver="rknpu",
+                         loaded_from="kernel log")
+    reasons.append("no 'Initialized rknpu' line in dmesg (rotated out of the ring buffer)")
+    return Fact.unknown("; ".join(reasons), "cat /sys/kernel/debug/rknpu/version; dmesg | grep -i rknpu",
+                        driver="rknpu")
+
+
+def _galcore(answer: Answer, nodes: dict[str, str], loaded: Section | None, modules: str) -> Fact:
+    dmesg = answer.sections.get("dmesg")
+    dmesg_text = _text(dmesg)
+    log = drivers.galcore_version(dmesg_text)
+    reasons: list[str] = [] if log.version else [_why_no_log(answer, dmesg, dmesg_text)]
+    node = None
+    for path, text in nodes.items():
+        parsed = drivers.galcore_node_version(text)
+        if parsed.version:
+            node = (parsed, path)
+            break
+        reasons.append(f"{path}: {parsed.reason}")
+    cut = loaded is None or not loaded.finished
+    if node is None and not nodes and not (cut and reasons and reasons[0].startswith(CUT_OFF)):
+        reasons.append("loaded module: " + _no_node(answer, loaded, "gc/version (galcore 6.4.0/6.4.3)")
+                       + f", and no {LOADED_VERSION_FILES[1]} (galcore 6.4.6)")
+    installed = _installed_galcore(answer, reasons)
+    if node is not None:
+        parsed, path = node
+        fact = Fact.read(parsed, f"cat {path}", driver="galcore", loaded_from=_node_kind(path), path=path)
+    elif log.version:
+        fact = Fact.read(log, CMD_DMESG, driver="galcore", loaded_from="kernel log")
+    elif installed is not None:
+        parsed, source, path = installed
+        why = "; ".join(r for r in reasons if r)
+        return Fact.read(parsed, source, {"note": "read from the module file on disk; the loaded module may "
+                                                  f"differ ({why})"}, driver="galcore", loaded_from="module file",
+                         path=path)
     else:
-        reasons.append("no galcore version line in dmesg (rotated out of the ring buffer, or not loaded)")
+        fw = _firmware(answer, drivers.galcore_version)
+        if fw:
+            return fw
+        if "galcore" not in modules and "galcore" not in dmesg_text.lower() and modules:
+            reasons.append("galcore is not in /proc/modules")
+        return Fact.unknown("; ".join(r for r in reasons if r), f"{CMD_DMESG}; strings galcore.ko",
+                            lost_to_cut=dmesg is None or not dmesg.finished)
+    _describe_log(fact, log, node is not None)
+    if installed is not None:
+        fact.installed_version = str(installed[0].version)
+        fact.extra["installed_path"] = installed[2]
+    return fact
+
+
+def _why_no_log(answer: Answer, dmesg: Section | None, dmesg_text: str) -> str:
+    if dmesg is None or not dmesg.finished:
+        return _missing_section(answer, "dmesg") or ""
+    if _dmesg_refused(dmesg_text):
+        return "dmesg is not readable by this user (run adb as root)"
+    return "no galcore version line in dmesg (rotated out of the ring buffer, or not loaded)"
+
+
+def _dmesg_refused(text: str) -> bool:
+    """dmesg's own refusal ("dmesg: klogctl: Operation not permitted", "dmesg: read kernel buffer
+    failed: Permission denied"), not a kernel line that merely says "denied" (an SELinux avc)."""
+    for line in text.splitlines():
+        low = line.strip().lower()
+        if "klogctl" in low or "read kernel buffer" in low or (
+                low.startswith("dmesg:") and ("denied" in low or "not permitted" in low)):
+            return True
+    return False
+
+
+def _installed_galcore(answer: Answer, reasons: list[str]):
+    """(parsed, command, path) of the first galcore.ko on disk that states its version."""
     ko = answer.sections.get("galcore_ko")
     for path in _files_found(ko):
         parsed = drivers.galcore_version(_text(ko, path))
         if parsed.version:
-            return Fact.read(parsed, _cmd(CMD_KO, path, ko), driver="galcore",
-                             extra={"note": "read from the module file on disk; the loaded module may differ"})
+            return parsed, _cmd(CMD_KO, path, ko), path
         reasons.append(f"{path} has no $VERSION$ tag")
     if ko is not None and ko.finished and not _files_found(ko):
         reasons.append(f"no galcore.ko at {GALCORE_KO_PATHS[0]} nor {len(GALCORE_KO_PATHS) - 1} other known paths")
-    fw = _firmware(answer, drivers.galcore_version)
-    if fw:
-        return fw
-    if "galcore" not in modules and "galcore" not in dmesg_text.lower() and modules:
-        reasons.append("galcore is not in /proc/modules")
-    return Fact.unknown("; ".join(r for r in reasons if r), f"{CMD_DMESG}; strings galcore.ko",
-                        lost_to_cut=dmesg is None or not dmesg.finished)
+    return None
+
+
+def _describe_log(fact: Fact, log, from_node: bool) -> None:
+    """What the kernel log adds: a reload (several version lines), or a last line the node contradicts."""
+    notes = []
+    seen = log.extra.get("kernel_log_versions") if log.version else None
+    if seen:
+        fact.extra["kernel_log_versions"] = seen
+        notes.append(f"the kernel log has {len(seen)} 'Galcore version' lines ({', '.join(seen)}): the module "
+                     "was loaded more than once; the last load is the one that runs")
+    if from_node and log.version:
+        fact.extra["kernel_log_version"] = str(log.version)
+        if not log.version.matches(fact.version):
+            notes.append(f"the kernel log's last 'Galcore version' line says {log.version}; the loaded module's "
+                         f"own node says {fact.value}, which wins")
+    if notes:
+        fact.extra["note"] = "; ".join(notes)
 
 
 def _firmware(answer: Answer, parse) -> Fact | None:

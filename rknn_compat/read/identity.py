@@ -44,7 +44,7 @@ def compatible_list(data: TextIn) -> list[str]:
     """Entries of ``/proc/device-tree/compatible``.
 
     Accepts the raw file (NUL separated), the ``tr '\\0' '\\n'`` form, a literal
-    ``\\0`` separator (as strace or a paste shows it, RO-058) and an strace
+    ``\\0`` separator (as strace or a paste shows it, item RO-058 of tests/data/real_board_outputs.json) and an strace
     ``read(fd, "a\\0b"..., n)`` line.  Entries that do not look like compatible
     strings (prompts, prose) are dropped; duplicates are kept once, order kept.
     """
@@ -208,7 +208,8 @@ def lsusb_rockchip(text: TextIn) -> list[dict]:
     """Rockchip (vendor 2207) devices in ``lsusb`` output.
 
     Each item: ``bus``, ``device`` (as printed, zero-padded), ``vid``, ``pid``
-    (lower-case hex) and ``name`` (``None`` when lsusb has no usb.ids entry, RO-044).
+    (lower-case hex) and ``name`` (``None`` when lsusb has no usb.ids entry, item RO-044 of
+    tests/data/real_board_outputs.json).
     """
     out: list[dict] = []
     for _s, line in _Text(text).lines(_LSUSB_KEY):

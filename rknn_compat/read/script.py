@@ -8,8 +8,11 @@ under busybox ``sh`` (RK1808 Linux) and Android's ``sh`` with toybox applets.
 The commands are the manual's (TS 1.3.2 section 1.7.2: ``dmesg | grep -i galcore``,
 ``strings /usr/bin/rknn_server | grep build``, ``strings /usr/lib/librknn_runtime.so
 | grep version``) with the fallbacks a real board needs: ``grep -a -o`` where
-``strings`` is missing, the galcore.ko file's ``$VERSION$`` tag where the kernel log
-has rotated, and the library paths of every platform (rknn-version-facts.md 5.4).
+``strings`` is missing, the loaded NPU driver's own version node (debugfs, sysfs, procfs)
+before the kernel log, the galcore.ko file's ``$VERSION$`` tag (what is installed, and the
+last resort where the kernel log has rotated), and the library paths of every platform
+(rockchip-linux/rknpu drivers/ for RKNPU1; airockchip/rknn-toolkit2 rknpu2/runtime and
+doc/rknn_server_proxy.md for RKNPU2, RV1103/RV1106 under /oem).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 
 MARK = "@@RKNN-COMPAT@@"
 
-# Board paths, rknn-version-facts.md section 5.4 (RKNPU1 and RKNPU2 layouts).
+# Board paths of the RKNPU1 and RKNPU2 layouts (sources in the module docstring).
 RKNN_SERVER_PATHS = (
     "/usr/bin/rknn_server", "/vendor/bin/rknn_server", "/system/bin/rknn_server",
     "/oem/usr/bin/rknn_server",
@@ -35,10 +38,20 @@ GALCORE_KO_PATHS = (
     "/system/lib/modules/galcore.ko", "/vendor/lib/modules/galcore.ko",
 )
 NPU_FIRMWARE_DIRS = ("/vendor/etc/npu_fw", "/system/etc/npu_fw")
-RKNPU_DEBUG_FILES = (
+# Where a loaded NPU driver states its own version (the module file on disk may be newer: Rockchip's
+# update is "push galcore.ko, then reboot"). galcore 6.4.0/6.4.3 (rknpu <= 1.6.x): debugfs
+# gc/version, Vivante's "%s built at %s"; galcore 6.4.6 (rknpu 1.7.x): no debugfs, a sysfs
+# attribute "version" of its platform device ffbc0000.npu (RK1808 and RV1126); rockchip-linux/rknpu
+# @ e0cb42b6, drivers/npu_ko/galcore*.ko symbols. RKNPU2 rknpu: debugfs and procfs rknpu/version,
+# "RKNPU driver: vX.Y.Z" (khadas/linux drivers/rknpu/rknpu_debugger.c @ 3000f265); the Toolkit2
+# documents name the node driver_version (/sys/kernel/debug and /proc/debug). /sys/module/galcore/
+# has no version file (galcore.ko's .modinfo has no version=).
+LOADED_VERSION_FILES = (
+    "/sys/kernel/debug/gc/version", "/sys/devices/platform/ffbc0000.npu/version",
     "/sys/kernel/debug/rknpu/version", "/sys/kernel/debug/rknpu/driver_version",
-    "/proc/debug/rknpu/driver_version", "/proc/rknpu/version",
+    "/proc/rknpu/version", "/proc/debug/rknpu/driver_version",
 )
+DEBUGFS = "/sys/kernel/debug"
 
 BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
 DT_SERIAL_FILE = "/proc/device-tree/serial-number"
@@ -89,8 +102,11 @@ def build_script() -> str:
         "S modules; grep -E '^(galcore|rknpu) ' /proc/modules 2>&1; "
         "for d in /sys/module/galcore /sys/module/rknpu; do [ -d \"$d\" ] && echo \"sysfs $d\"; done; "
         "E modules $?",
-        f"S rknpu_debug; for f in {' '.join(RKNPU_DEBUG_FILES)}; do "
-        "if [ -r \"$f\" ]; then M file \"$f\"; head -n 3 \"$f\" 2>&1; fi; done; E rknpu_debug $?",
+        # debugfs may be unmounted or root-only (mode 0700): both are said, neither is an error
+        f"S npu_loaded; grep -E '^[^ ]+ {DEBUGFS} debugfs ' /proc/mounts 2>/dev/null | head -n 2; "
+        f"if [ -d {DEBUGFS} ] && ! [ -x {DEBUGFS} ]; then M denied {DEBUGFS}; fi; "
+        f"for f in {' '.join(LOADED_VERSION_FILES)}; do "
+        "if [ -e \"$f\" ]; then M file \"$f\"; head -n 3 \"$f\" 2>&1; fi; done; E npu_loaded $?",
         _files("galcore_ko", GALCORE_KO_PATHS, KO_PATTERN),
         _files("rknn_server", RKNN_SERVER_PATHS, SERVER_PATTERN),
         _files("runtime", RUNTIME_PATHS, RUNTIME_PATTERN),

@@ -166,8 +166,8 @@ def sdk_version(text: TextIn) -> dict[str, Parsed]:
       ``drv`` is the **kernel rknpu driver** (``extra["component"] ==
       "rknpu kernel driver"``).  Only lines carrying both versions count.
 
-    Several blocks (RO-050): each key independently takes the last one; the others
-    are in ``extra["candidates"]``.
+    Several blocks (item RO-050 of tests/data/real_board_outputs.json): each key independently
+    takes the last one; the others are in ``extra["candidates"]``.
     """
     t = _Text(text)
     found: dict[str, _Cands] = {k: _Cands() for k in _SDK_KEYS}

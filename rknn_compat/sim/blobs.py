@@ -225,3 +225,38 @@ def npu_files(profile: Profile) -> list[tuple[str, bytes, int]]:
              "Starting NPU Transfer Proxy", ".note.gnu.build-id"], 150_000, seed + "proxy", 3),
             0o755))
     return out
+
+
+def debugfs_mounted(profile: Profile) -> bool:
+    return profile.npu.get("debugfs", "mounted") == "mounted"
+
+
+def loaded_driver_nodes(profile: Profile) -> list[tuple[str, bytes, int]]:
+    """The loaded NPU driver's own version node, as the real modules create it.
+
+    galcore 6.4.0/6.4.3 (``galcore_node = "debugfs"``): ``/sys/kernel/debug/gc/version`` in
+    Vivante's "%s built at %s" + "Platform path: %s" format; galcore 6.4.6 (``"sysfs"``): the
+    attribute ``version`` of its platform device, "%s" alone (rockchip-linux/rknpu galcore.ko
+    binaries, HEAD e0cb42b6).  ``galcore_running`` is the version of the loaded module (default
+    ``galcore_string``, the file on disk).  RKNPU2 (``rknpu_version``): "RKNPU driver: vX.Y.Z" in
+    debugfs and/or procfs ``rknpu/version`` (khadas/linux drivers/rknpu/rknpu_debugger.c @
+    3000f265).  Nothing appears under an unmounted debugfs.
+    """
+    npu = profile.npu
+    debugfs = debugfs_mounted(profile)
+    running = npu.get("galcore_running") or npu.get("galcore_string")
+    node = npu.get("galcore_node", "none")
+    out = []
+    if npu.get("galcore_loaded") and running and node == "debugfs" and debugfs:
+        out.append(("/sys/kernel/debug/gc/version", f"{running} built at rk-build-host\nPlatform path: "
+                    "hal/os/linux/kernel/platform/rk/gc_hal_kernel_platform_1808.c\n".encode(), 0o444))
+    elif npu.get("galcore_loaded") and running and node == "sysfs":
+        out.append(("/sys/devices/platform/ffbc0000.npu/version", f"{running}\n".encode(), 0o444))
+    version = npu.get("rknpu_version")
+    where = npu.get("rknpu_node", "debugfs")
+    text = f"RKNPU driver: v{version}\n".encode()
+    if version and where in ("debugfs", "both") and debugfs:
+        out.append(("/sys/kernel/debug/rknpu/version", text, 0o444))
+    if version and where in ("procfs", "both"):
+        out.append(("/proc/rknpu/version", text, 0o444))
+    return out

@@ -1,7 +1,7 @@
 """The board's kernel log (what ``dmesg`` prints), with the faults that damage it.
 
 The profile's ``[kernel] dmesg`` is the log.  ``dmesg_rotated``: the ring buffer wrapped, so
-the boot messages and every galcore line are gone.  ``garbage``: non-UTF-8 bytes, escape
+the boot messages and every NPU driver line (galcore, rknpu) are gone.  ``garbage``: non-UTF-8 bytes, escape
 sequences and a broken timestamp mixed in.  ``huge_dmesg``: padded to about 10 MiB.
 """
 
@@ -44,9 +44,9 @@ def kernel_log(profile: Profile) -> bytes:
     lines = text.splitlines()
     f = profile.faults
     if f.dmesg_rotated:
-        # the ring buffer wrapped: boot messages (and every galcore line) are gone
+        # the ring buffer wrapped: boot messages (and every NPU driver line) are gone
         last = _last_time(lines) or 10.0
-        lines = [ln for ln in lines if "galcore" not in ln.lower()]
+        lines = [ln for ln in lines if "galcore" not in ln.lower() and "rknpu" not in ln.lower()]
         lines = lines[-3:] + _noise_lines(last + 3000.0, 4000, 7)
     out = ("\n".join(lines) + "\n").encode()
     if f.garbage:

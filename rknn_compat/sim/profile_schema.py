@@ -15,6 +15,9 @@ from typing import Any
 from rknn_compat.errors import UsageError
 
 KNOWN_FEATURES = ("shell_v2", "stat_v2", "ls_v2")
+# where a loaded NPU driver states its version, and whether debugfs is mounted
+NODE_CHOICES = {"galcore_node": ("debugfs", "sysfs", "none"), "rknpu_node": ("debugfs", "procfs", "both", "none"),
+                "debugfs": ("mounted", "unmounted")}
 
 _STRS = ("list", str)
 _TABLES = ("list", dict)
@@ -44,7 +47,9 @@ SCHEMA: dict[str, dict[str, tuple[Any, bool]]] = {
             **_opt(str, "release", "rknn_server", "rknn_server_path", "runtime", "runtime_path",
                    "api", "api_path", "transfer", "galcore", "galcore_tag", "galcore_string",
                    "galcore_format", "galcore_path"),
-            **_opt(bool, "galcore_loaded"), **_opt(str, "galcore_vermagic", "firmware_dir")},
+            **_opt(bool, "galcore_loaded"), **_opt(str, "galcore_vermagic", "firmware_dir"),
+            # the loaded driver's own version node (see rootfs._write_loaded_driver)
+            **_opt(str, "galcore_node", "galcore_running", "debugfs", "rknpu_version", "rknpu_node")},
     "kernel": {**_req(str, "dmesg"), **_opt(_STRS, "modules")},
     "android": _req(dict, "properties"),
     "processes": {**_req(int, "pid"), **_req(str, "name"), **_opt(_STRS, "cmdline"),
@@ -121,6 +126,9 @@ def validate(src: str, raw: dict) -> None:
         raise ProfileError(
             f"{src}: npu.layout must be 'linux' or 'android-rk3399pro', got {npu['layout']!r}"
         )
+    for key, allowed in NODE_CHOICES.items():
+        if key in npu and npu[key] not in allowed:
+            raise ProfileError(f"{src}: npu.{key} must be one of {', '.join(allowed)}, got {npu[key]!r}")
     if board["os"] == "android" and "android" not in raw:
         raise ProfileError(f"{src}: an android board needs an [android] table with properties")
     for k, v in raw.get("android", {}).get("properties", {}).items():

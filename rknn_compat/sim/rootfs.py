@@ -25,7 +25,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from rknn_compat.sim.blobs import elf_blob, npu_files
+from rknn_compat.sim.blobs import debugfs_mounted, elf_blob, loaded_driver_nodes, npu_files
 from rknn_compat.sim.chroot import SimSetupError, find_tool
 from rknn_compat.sim.kmsg import kernel_log
 from rknn_compat.sim.profile import Profile
@@ -308,8 +308,9 @@ def _write_proc(profile: Profile, root: Path) -> None:
     _write(root, "/proc/meminfo", "MemTotal:        1010732 kB\nMemFree:          612020 kB\n"
            "MemAvailable:     801344 kB\nBuffers:           12916 kB\nCached:           190464 kB\n"
            "SwapTotal:             0 kB\nSwapFree:              0 kB\n", 0o444)
+    debugfs = "debugfs /sys/kernel/debug debugfs rw,relatime 0 0\n" if debugfs_mounted(profile) else ""
     _write(root, "/proc/mounts", "/dev/root / ext4 ro,relatime 0 0\nproc /proc proc rw 0 0\n"
-           "sysfs /sys sysfs rw 0 0\ntmpfs /tmp tmpfs rw 0 0\n", 0o444)
+           "sysfs /sys sysfs rw 0 0\n" + debugfs + "tmpfs /tmp tmpfs rw 0 0\n", 0o444)
     _write(root, "/proc/stat", "cpu  2255 34 2290 22625563 6290 127 456 0 0 0\nbtime 1588000000\n"
            "processes 1024\nprocs_running 1\nprocs_blocked 0\n", 0o444)
     mods = list(profile.modules)
@@ -354,7 +355,6 @@ def _write_sys(profile: Profile, root: Path) -> None:
         _write(root, f"{m}/taint", "O\n", 0o444)
         _write(root, f"{m}/coresize", "421520\n", 0o444)
         _write(root, f"{m}/initsize", "0\n", 0o444)
-        _write(root, f"{m}/srcversion", "6D8E5D5C39D7A2E4C8E1B3A\n", 0o444)
         _write(root, f"{m}/uevent", "", 0o644)
         (root / m.lstrip("/") / "holders").mkdir(parents=True, exist_ok=True)
         (root / m.lstrip("/") / "sections").mkdir(parents=True, exist_ok=True)
@@ -369,8 +369,10 @@ def _write_sys(profile: Profile, root: Path) -> None:
         _write(root, f"{df}/governor", "userspace\n", 0o644)
         _write(root, f"{df}/available_frequencies",
                "200000000 300000000 396000000 600000000 700000000 792000000\n", 0o444)
-    for d in ("/sys/kernel", "/sys/bus", "/sys/class/net/lo"):
+    for d in ("/sys/kernel/debug", "/sys/bus", "/sys/class/net/lo"):
         (root / d.lstrip("/")).mkdir(parents=True, exist_ok=True)
+    for path, data, mode in loaded_driver_nodes(profile):
+        _write(root, path, data, mode)
 
 
 def new_rootfs(profile: Profile, parent: str | None = None) -> Path:

@@ -133,7 +133,7 @@ class _Loader:
         releases += self.load_toolkit2(onnx)
         platforms = self.load_platforms()
         return Matrix(releases=releases, precompile=self.load_rules(), onnx=onnx, platforms=platforms,
-                      directory=self.dir)
+                      directory=self.dir, sources=self.sources)
 
     def load_rules(self) -> list[PrecompileRule]:
         out = []

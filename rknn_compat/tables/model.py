@@ -59,6 +59,7 @@ class Requirement:
     accepts: VersionSpec | None = None
     minimum: Version | None = None
     library: str | None = None
+    recommended: bool = False  # Rockchip only recommends it: an unmet one is a warning, never a mismatch
 
     def admits(self, found: Version) -> bool:
         if self.accepts is not None:
@@ -169,6 +170,7 @@ class Matrix:
     onnx: list[OnnxRow] = field(default_factory=list)
     platforms: dict[str, Platform] = field(default_factory=dict)
     directory: Path | None = None
+    sources: dict[str, Source] = field(default_factory=dict)  # sources.toml by id, for the other tables
 
     def release(self, toolkit: str | Version, generation: str = "rknpu1") -> Release:
         """The release row of RKNN Toolkit (``rknpu1``) or RKNN-Toolkit2 (``rknpu2``).

@@ -38,6 +38,14 @@ class DeviceEntry:
         return self.tags.get("model")
 
 
+def server_address() -> tuple[str, int]:
+    """The adb server this environment names (ANDROID_ADB_SERVER_ADDRESS / _PORT, as adb reads them)."""
+    from .adb_client import default_server
+
+    server = default_server()
+    return server.host, server.port
+
+
 def client(timeout: float = SERVER_TIMEOUT, server=None):
     """An adbutils client for ``server``, else the one this environment names (ANDROID_ADB_SERVER_PORT)."""
     from . import adb_client
@@ -101,7 +109,6 @@ class AdbTransport:
         self.entry = entry
         self.serial = entry.serial
         self.calls = 0
-        self.bytes_in = 0
 
     def _device(self):
         """adbutils' whole device object (file pulls only: it costs the package's full import)."""
@@ -162,12 +169,10 @@ class AdbTransport:
             if conn is not None:
                 _close_quietly(conn)
         out = b"".join(chunks)
-        self.bytes_in += len(out)
         return CommandResult(script, out, None, True, None, time.monotonic() - started)
 
     def _partial(self, script, chunks, started, why) -> CommandResult:
         out = b"".join(chunks)
-        self.bytes_in += len(out)
         return CommandResult(script, out, None, False, why, time.monotonic() - started)
 
     def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
@@ -183,11 +188,8 @@ class AdbTransport:
         except (adbutils.AdbError, OSError, EOFError):
             return None
         self.calls += 2
-        self.bytes_in += len(data)
         return data
 
-    def close(self) -> None:
-        """Nothing is held open between calls."""
 
 
 def _close_quietly(conn) -> None:

@@ -35,5 +35,3 @@ class Transport(Protocol):
     def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
         """The bytes of a board file, or None when it cannot be read."""
 
-    def close(self) -> None:
-        """Release the connection."""

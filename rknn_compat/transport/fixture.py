@@ -1,6 +1,7 @@
 """A recorded board: replay what a real board answered (unit tests, bug reports).
 
-``rknn-compat probe --record FILE`` writes one; ``--device fixture:FILE`` replays it.
+``rknn-compat probe --record FILE`` writes one; ``--device fixture:FILE`` replays it (also
+``fixture:BUNDLE.zip#board-1``, a board of a ``doctor --bundle``).
 Calls are replayed in order, so a recording keeps working when the probe script
 changes wording between releases.
 """
@@ -38,8 +39,6 @@ class RecordingTransport:
         self.files[path] = None if data is None else base64.b64encode(data).decode()
         return data
 
-    def close(self) -> None:
-        self.inner.close()
 
     def save(self, path: str | Path) -> None:
         doc = {"format": FORMAT, "serial": self.serial, "transport": self.kind,
@@ -52,6 +51,17 @@ class RecordingTransport:
             raise UsageError(f"cannot write recording {path}: {exc.strerror or exc}") from None
 
 
+def _recording_text(path: str) -> str:
+    """A recording file, or one out of a doctor bundle (``BUNDLE.zip#board-1``; the only one if unnamed)."""
+    from .archive import is_archive, read_member
+
+    base, sep, member = path.rpartition("#") if "#" in path and not Path(path).exists() else (path, "", "")
+    if is_archive(base):
+        _, data = read_member(base, member or None, prefix="boards/")
+        return data.decode("utf-8")
+    return Path(path).read_text(encoding="utf-8")
+
+
 class FixtureTransport:
     """Replays a recording made by :class:`RecordingTransport`."""
 
@@ -60,7 +70,7 @@ class FixtureTransport:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         try:
-            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            doc = json.loads(_recording_text(str(path)))
         except OSError as exc:
             raise UsageError(f"cannot read recording {path}: {exc.strerror or exc}") from None
         except (ValueError, UnicodeDecodeError) as exc:
@@ -98,5 +108,3 @@ class FixtureTransport:
     def read_file(self, path: str, timeout: float, limit: int = 4 * 1024 * 1024) -> bytes | None:
         return self.files.get(path)
 
-    def close(self) -> None:
-        pass

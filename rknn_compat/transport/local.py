@@ -35,5 +35,3 @@ class LocalTransport:
         except OSError:
             return None
 
-    def close(self) -> None:
-        pass
