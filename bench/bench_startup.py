@@ -60,7 +60,11 @@ def main() -> None:
         connect_all(srv, boards.addresses)
         env = dict(os.environ)
         rows.append((["probe", "--device", boards.addresses[0], "--toolkit", TOOLKIT], 8.0))
+        floor = paired([sys.executable, "-c", "import typer"], base, RUNS, env)
         print(f"{'command':58s} {'ms':>7s} {'python ms':>9s} {'ratio':>7s} {'goal':>6s} {'peak MiB':>8s}  imports")
+        label = "python -c 'import typer' (the floor while typer parses)"
+        print(f"{label:58s} {floor['a'] * 1000:7.1f} "
+              f"{floor['b'] * 1000:9.1f} {floor['ratio']:6.1f}x")
         for args, goal in rows:
             r = paired(rknn_compat(*args), base, RUNS, env)
             shown = "rknn-compat " + " ".join("S" if a == boards.addresses[0] else a for a in args)

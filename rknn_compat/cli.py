@@ -53,6 +53,10 @@ ADB_SERVER = typer.Option(None, "--adb-server", help="An adb server to ask, HOST
                           "ANDROID_ADB_SERVER_ADDRESS/_PORT, else 127.0.0.1:5037).")
 LAB = typer.Option(None, "--lab", help="Lab file (TOML): adb servers, their boards, labels (README, Running a lab).")
 JOBS = typer.Option(None, "--jobs", "-j", help="Boards probed at once (default: all, up to 64).")
+BOARDS = typer.Option(None, "--device", "-d", help="A board (repeatable); default: every board the adb "
+                      "servers list.")
+TOOLKIT_ALL = typer.Option(None, "--toolkit", "-t", help="Judge every board against this RKNN Toolkit 1.x "
+                           "(default: the lab file's).")
 
 
 def _show_version(value: bool) -> None:
@@ -129,12 +133,10 @@ def probe(
 
 @app.command()
 def inventory(
-    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
-                                               "every board the adb server lists."),
+    device: Optional[list[str]] = BOARDS,
     devices_file: Optional[str] = typer.Option(None, "--devices", help="File of serials or HOST:PORT, one a "
                                                "line, # comments."),
-    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge every board against this "
-                                          "RKNN Toolkit 1.x."),
+    toolkit: Optional[str] = TOOLKIT_ALL,
     toolkit2: Optional[str] = TOOLKIT2,
     python: Optional[str] = PYTHON,
     jobs: Optional[int] = JOBS,
@@ -169,10 +171,8 @@ def exporter(
                               "collector's input)."),
     lab: Optional[str] = LAB,
     adb_server: Optional[list[str]] = ADB_SERVER,
-    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
-                                               "every board the adb servers list."),
-    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge every board against this "
-                                          "RKNN Toolkit 1.x (default: the lab file's)."),
+    device: Optional[list[str]] = BOARDS,
+    toolkit: Optional[str] = TOOLKIT_ALL,
     toolkit2: Optional[str] = TOOLKIT2,
     python: Optional[str] = PYTHON,
     jobs: Optional[int] = JOBS,
