@@ -23,9 +23,8 @@ import threading
 import time
 
 from ..errors import RknnCompatError, UsageError
-from ..results import COMPATIBLE, INCOMPATIBLE, UNKNOWN, InventoryReport
+from ..results import VERDICTS, InventoryReport
 
-VERDICTS = (COMPATIBLE, INCOMPATIBLE, UNKNOWN)
 BOARD = ("adb_server", "serial")
 INFO = ("serialno", "soc", "os", "npu_driver", "rknn_server", "librknn_runtime")
 

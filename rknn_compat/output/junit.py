@@ -1,7 +1,8 @@
 """An inventory as JUnit XML, the test report Jenkins (junit step) and GitLab (artifacts:reports:junit) show.
 
 One ``<testsuite>`` per inventory, one ``<testcase>`` per board (class name: the adb server it
-was reached through), a ``<failure>`` per mismatching component, an ``<error>`` per board that
+was reached through), a ``<failure>`` per mismatching component (and per service that stops a
+fitting board working, ``not_ready``), an ``<error>`` per board that
 could not be reached or read (and per fact that could not be established), and one test case
 with an ``<error>`` per adb server that did not answer.  Element and attribute names follow the
 Ant/Maven Surefire layout those tools read.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..results import MISMATCH, UNKNOWN, BoardReport, InventoryReport
+from ..results import MISMATCH, NOT_READY, UNKNOWN, BoardReport, InventoryReport
 
 # XML 1.0 has no place for most control characters, nor for lone surrogates (undecodable bytes)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -27,8 +28,8 @@ def _case(board: BoardReport) -> ET.Element:
     case = ET.Element("testcase", {"classname": _text(f"rknn-compat.{dev.adb_server or dev.transport or 'board'}"),
                                    "name": _text(dev.serial), "time": f"{dev.seconds or 0:.3f}"})
     for f in board.findings:
-        if f.status == MISMATCH:
-            fail = ET.SubElement(case, "failure", {"type": "mismatch", "message": _text(
+        if f.status in (MISMATCH, NOT_READY):
+            fail = ET.SubElement(case, "failure", {"type": f.status, "message": _text(
                 f"{f.component}: expected {f.expected}, found {f.found}")})
             fail.text = _text(f.remedy)
     if board.error:
