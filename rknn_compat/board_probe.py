@@ -26,7 +26,8 @@ DEFAULT_TIMEOUT = 15.0
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
           python: str | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
           transport=None, record: str | None = None, usb: bool = True, adb=None,
-          entry=None, resolved: tuple | None = None, adb_servers: list[str] | None = None) -> BoardReport:
+          entry=None, resolved: tuple | None = None, adb_servers: list[str] | None = None,
+          host_proxy: Fact | None = None) -> BoardReport:
     """Probe one board and judge it; see the README for the JSON form of the result.
 
     ``device``: an adb serial, ``HOST:PORT``, ``local``, or ``fixture:FILE``; None
@@ -34,7 +35,8 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     the RKNN Toolkit installed in this (or ``python``'s) environment; else none.
     ``adb``, ``entry`` and ``resolved`` (the result of :func:`resolve_target`) let an
     inventory share one device list and one target look-up across its boards.
-    ``adb_servers`` (``HOST:PORT`` each) are the adb servers to look for the board on.
+    ``adb_servers`` (``HOST:PORT`` each) are the adb servers to look for the board on;
+    ``host_proxy`` (:func:`host_proxy_fact`) is this host's npu_transfer_proxy, read once per inventory.
     """
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
@@ -53,7 +55,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
 
             transport = RecordingTransport(transport, report.device.to_dict())
         if report.device.transport == "adb":  # the host side of an adb board's link
-            report.connection.host_npu_transfer_proxy = _host_proxy().to_dict()
+            report.connection.host_npu_transfer_proxy = (host_proxy or host_proxy_fact()).to_dict()
             if usb:
                 report.connection.usb = _usb_report()
         _read_board(report, transport, timeout, matrix, target)
@@ -216,7 +218,8 @@ def _explain_cut(report: BoardReport, why: str) -> None:
             finding.remedy = remedies.cut_off(why)
 
 
-def _host_proxy() -> Fact:
+def host_proxy_fact() -> Fact:
+    """Whether npu_transfer_proxy runs on this host (a scan of /proc: a few ms)."""
     from .host.processes import SOURCE, transfer_proxy_pids
 
     pids, why = transfer_proxy_pids()

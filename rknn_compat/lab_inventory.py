@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import judge, remedies, tables
-from .board_probe import DEFAULT_TIMEOUT, probe, resolve_target
+from .board_probe import DEFAULT_TIMEOUT, host_proxy_fact, probe, resolve_target
 from .errors import DeviceError, RknnCompatError, UsageError
 from .results import MISMATCH, UNKNOWN, BoardReport, DeviceInfo, InventoryReport, Rack
 
@@ -79,6 +79,7 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         return InventoryReport([], toolkit_info, time.monotonic() - started, Rack(judged=resolved[0] is None),
                                served)
     workers = min(jobs or MAX_JOBS, len(todo))
+    host_proxy = host_proxy_fact()  # one host, one scan of its processes for all the boards
     results: dict[int, BoardReport] = {}
     done = 0
     lock = threading.Lock()
@@ -88,7 +89,7 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
         t = todo[index]
         try:
             report = probe(device=t.serial, timeout=timeout, matrices=matrices, adb=t.client, entry=t.entry,
-                           usb=usb, resolved=resolved)
+                           usb=usb, resolved=resolved, host_proxy=host_proxy)
         except RknnCompatError as exc:
             report = BoardReport(device=DeviceInfo(t.serial, None, "adb"), toolkit=dataclasses.replace(toolkit_info),
                                  verdict=UNKNOWN, error=str(exc))

@@ -186,3 +186,14 @@ def test_lab_file_that_is_not_a_regular_file(capsys, tmp_path):
     for path in (tmp_path, fifo, tmp_path / "missing.toml"):
         code, _, err = _run(capsys, "inventory", "--lab", str(path))
         assert code == 2 and err.count("\n") == 1 and "lab file" in err
+
+
+def test_the_host_is_read_once_per_inventory_not_once_per_board(lab, monkeypatch):
+    from rknn_compat.host import processes
+
+    calls = []
+    real = processes.transfer_proxy_pids
+    monkeypatch.setattr(processes, "transfer_proxy_pids", lambda *a: calls.append(1) or real(*a))
+    inv = inventory(adb_servers=[lab["A"], lab["B"]], toolkit="1.3.2", timeout=TIMEOUT)
+    assert len(inv.boards) == 4 and len(calls) == 1
+    assert all(b.connection.host_npu_transfer_proxy for b in inv.boards)
