@@ -330,6 +330,7 @@ def doctor(
                                                "every board the running adb server lists."),
     toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
     toolkit2: Optional[str] = TOOLKIT2,
+    adb_server: Optional[list[str]] = ADB_SERVER,
     model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model file to check (repeatable)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every check with its evidence."),
     fmt: DoctorFormat = typer.Option("table", "--format", "-f", help="Output format."),
@@ -364,7 +365,8 @@ def doctor(
 
         with tempfile.TemporaryDirectory(prefix="rknn-doctor-") as scratch:
             report = run_doctor(python=python, devices=device, toolkit=toolkit, toolkit2=toolkit2, models=model,
-                                timeout=timeout, matrices=matrices, record_dir=scratch if bundle else None)
+                                timeout=timeout, matrices=matrices, record_dir=scratch if bundle else None,
+                                adb_servers=adb_server)
             if bundle:
                 from .doctor.bundle import write_bundle
 
