@@ -161,3 +161,31 @@ def test_the_2_1_0_recommendation_is_a_warning_on_small_memory_chips(m, soc, war
 def test_rknn_server_2_1_0_on_an_rv1106_has_no_warning(m):
     j = judge.judge(m, plat("RV1106"), comps("0.9.6", "2.1.0", "2.1.0"))
     assert "rknn_server_recommended" not in by(j) and j.verdict == CONSISTENT
+
+
+# ----------------------------------------------------------------------------- model size (rknn-compat model)
+
+def _model_against(m, size, server, installed=True):
+    from rknn_compat.model import judge as model_judge
+    from rknn_compat.model.board import BoardFacts
+    from rknn_compat.model.results import ModelReport
+    from rknn_compat.tables.model_rules import model_rules
+    from rknn_compat.versions import parse_version
+
+    report = ModelReport("big.rknn", "rknn", facts={"generation": "rknpu2", "target_platform": ["rk3588"]},
+                         size=size)
+    board = BoardFacts(soc="RK3588", generation="rknpu2", runtime=parse_version("2.3.2"),
+                       runtime_library="librknnrt", rknn_server=parse_version(server) if server else None,
+                       rknn_server_installed=installed)
+    model_judge.judge(report, m, model_rules(), None, board)
+    return {f.check: f for f in report.findings}
+
+
+def test_a_model_over_2_gb_needs_rknn_server_2_0_0b0(m):
+    rule = next(r for r in m.rules if r.id == "model-over-2gb-2.0.0b0")
+    big = rule.model_bytes_over + 1
+    assert _model_against(m, big, "1.6.0")["model_size"].status == "mismatch"
+    assert _model_against(m, big, "2.0.0b0")["model_size"].status == "ok"
+    assert _model_against(m, big, None, installed=False)["model_size"].status == "warning"
+    assert _model_against(m, big, None, installed=None)["model_size"].status == "unknown"
+    assert "model_size" not in _model_against(m, rule.model_bytes_over, "1.6.0")  # not over the limit
