@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: setup system-deps demo test lint bench clean
+.PHONY: setup system-deps demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: setup system-deps
 	$(BIN)/python bench/bench_inventory.py
 	$(BIN)/python bench/bench_model.py
 	$(BIN)/python bench/bench_explain.py
+
+# the reliability audit's size of fuzz run (4 000 examples per target; the suite runs 40)
+fuzz: setup
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ commands that need them, so ``matrix`` starts fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Optional
 
@@ -24,6 +25,7 @@ from .output.formats import Format, choices
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain click help: rich's formatting costs more start-up than a whole command
     help=(
         "Check that an RKNN Toolkit and a Rockchip NPU board come from matching releases.\n\n"
         "Exit codes: 0 compatible (or, with no target toolkit, consistent), 1 incompatible, "
@@ -34,7 +36,7 @@ app = typer.Typer(
 
 MatrixFormat = choices("MatrixFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV, Format.MARKDOWN)
 ProbeFormat = choices("ProbeFormat", Format.TABLE, Format.JSON)
-InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
+InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV, Format.JUNIT)
 UsbFormat = choices("UsbFormat", Format.TABLE, Format.JSON)
 ExplainFormat = choices("ExplainFormat", Format.TABLE, Format.JSON, Format.MARKDOWN)
 ModelFormat = choices("ModelFormat", Format.TABLE, Format.JSON)
@@ -47,6 +49,15 @@ TOOLKIT2 = typer.Option(None, "--toolkit2", help="Judge against this RKNN-Toolki
 PYTHON = typer.Option(None, "--python", help="Read the installed toolkit from this interpreter.")
 TIMEOUT = typer.Option(15.0, "--timeout", help=TIMEOUT_HELP)
 MATRICES = typer.Option(None, "--matrices", help="Directory of matrix TOML files (env RKNN_COMPAT_MATRICES).")
+# options of the commands that reach boards through adb servers (probe, inventory, exporter, doctor)
+ADB_SERVER = typer.Option(None, "--adb-server", help="An adb server to ask, HOST:PORT (repeatable; default "
+                          "ANDROID_ADB_SERVER_ADDRESS/_PORT, else 127.0.0.1:5037).")
+LAB = typer.Option(None, "--lab", help="Lab file (TOML): adb servers, their boards, labels (README, Running a lab).")
+JOBS = typer.Option(None, "--jobs", "-j", help="Boards probed at once (default: all, up to 64).")
+BOARDS = typer.Option(None, "--device", "-d", help="A board (repeatable); default: every board the adb "
+                      "servers list.")
+TOOLKIT_ALL = typer.Option(None, "--toolkit", "-t", help="Judge every board against this RKNN Toolkit 1.x "
+                           "(default: the lab file's).")
 
 
 def _show_version(value: bool) -> None:
@@ -138,46 +149,81 @@ def probe(
     record: Optional[str] = typer.Option(None, "--record", help="Write the board's answers to FILE (replay: "
                                          "--device fixture:FILE)."),
     matrices: Optional[str] = MATRICES,
+    adb_server: Optional[list[str]] = ADB_SERVER,
 ) -> None:
     """Read one board's platform, OS, NPU driver, rknn_server and librknn_runtime, and judge them."""
     from .board_probe import probe as run_probe
     from .output.probe import probe_text
 
     report = run_probe(device=device, toolkit=toolkit, toolkit2=toolkit2, python=python, timeout=timeout,
-                       matrices=matrices, record=record)
+                       matrices=matrices, record=record, adb_servers=adb_server)
     sys.stdout.write(probe_text(report, fmt.value))
     raise typer.Exit(report.exit_code)
 
 
 @app.command()
 def inventory(
-    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
-                                               "every board the adb server lists."),
+    device: Optional[list[str]] = BOARDS,
     devices_file: Optional[str] = typer.Option(None, "--devices", help="File of serials or HOST:PORT, one a "
                                                "line, # comments."),
-    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge every board against this "
-                                          "RKNN Toolkit 1.x."),
+    toolkit: Optional[str] = TOOLKIT_ALL,
     toolkit2: Optional[str] = TOOLKIT2,
     python: Optional[str] = PYTHON,
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Boards probed at once (default: all, up to 64)."),
+    jobs: Optional[int] = JOBS,
     timeout: float = TIMEOUT,
-    fmt: InventoryFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    fmt: InventoryFormat = typer.Option("table", "--format", "-f", help="Output format (junit: JUnit XML)."),
     matrices: Optional[str] = MATRICES,
+    adb_server: Optional[list[str]] = ADB_SERVER,
+    lab: Optional[str] = LAB,
 ) -> None:
     """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 4 not ready > 0).
 
     Without a target toolkit, boards on different releases are a finding of the rack (exit 1)."""
+    from .lab_inventory import Interrupted
     from .lab_inventory import inventory as run_inventory
     from .output.inventory import inventory_text
     from .output.progress import terminal_progress
 
-    report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
-                           python=python, jobs=jobs, timeout=timeout, matrices=matrices,
-                           progress=terminal_progress())
+    try:
+        report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
+                               python=python, jobs=jobs, timeout=timeout, matrices=matrices,
+                               progress=terminal_progress(), adb_servers=adb_server, lab=lab)
+    except Interrupted as exc:  # Ctrl-C: what finished is printed, the pending boards named on stderr
+        sys.stderr.write("\n" if sys.stderr.isatty() else "")
+        sys.stdout.write(inventory_text(exc.report, fmt.value))
+        raise
     if not report.boards:
         _error("no boards: adb devices lists none (give --device or --devices)", prefix="")
     sys.stdout.write(inventory_text(report, fmt.value))
     raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def exporter(
+    listen: str = typer.Option("127.0.0.1:9858", "--listen", help="ADDR:PORT to serve /metrics on "
+                               "(0.0.0.0:PORT for every interface; port 0: any free port)."),
+    interval: float = typer.Option(60.0, "--interval", help="Seconds between probe rounds."),
+    once: bool = typer.Option(False, "--once", help="Probe once, print the metrics, exit (a textfile "
+                              "collector's input)."),
+    lab: Optional[str] = LAB,
+    adb_server: Optional[list[str]] = ADB_SERVER,
+    device: Optional[list[str]] = BOARDS,
+    toolkit: Optional[str] = TOOLKIT_ALL,
+    toolkit2: Optional[str] = TOOLKIT2,
+    python: Optional[str] = PYTHON,
+    jobs: Optional[int] = JOBS,
+    timeout: float = TIMEOUT,
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Serve this host's boards as Prometheus metrics, probed in the background every --interval s."""
+    from .lab.exporter import serve
+    from .lab_inventory import inventory as run_inventory
+
+    def probe_round():
+        return run_inventory(devices=device, toolkit=toolkit, toolkit2=toolkit2, python=python, jobs=jobs,
+                             timeout=timeout, matrices=matrices, adb_servers=adb_server, lab=lab)
+
+    raise typer.Exit(serve(probe_round, listen, interval, once))
 
 
 @app.command()
@@ -190,6 +236,8 @@ def simulate(
     """Serve simulated boards that the real adb server can `adb connect` to (Ctrl-C stops them)."""
     from .sim.cli import simulate_command
 
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, not {port}")
     raise typer.Exit(simulate_command(list(profiles or []), port, list_only))
 
 
@@ -197,6 +245,8 @@ def simulate(
 def usb(
     print_rule: bool = typer.Option(False, "--print-rule", help="Print the udev rule to install and exit."),
     fmt: UsbFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    rules_dir: Optional[list[str]] = typer.Option(None, "--rules-dir", help="Read udev rules from this directory "
+                                                  "(repeatable, earlier wins; default: udev's four)."),
 ) -> None:
     """Check that this host may open Rockchip USB devices (vendor 2207), manual 1.7.2 step 4.
 
@@ -208,7 +258,13 @@ def usb(
     if print_rule:
         sys.stdout.write(udev.print_rule())
         return
-    report = check_usb_access()
+    if rules_dir:
+        for d in rules_dir:
+            if not os.path.isdir(d):
+                raise UsageError(f"--rules-dir {d}: not a directory")
+        report = check_usb_access(rules_dirs=rules_dir)
+    else:
+        report = check_usb_access()
     sys.stdout.write(usb_text(report, fmt.value))
     raise typer.Exit(report.exit_code)
 
@@ -318,8 +374,18 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
+MAX_ERROR_CHARS = 1000  # a 5 MB bad value is echoed by its start and end, not whole
+
+
 def _error(message: str, prefix: str = "error: ") -> None:
-    print(f"rknn-compat: {prefix}{message}", file=sys.stderr)
+    """One line on stderr: control characters (a newline in a path, a board's ANSI) escaped, cut to size."""
+    from .output.formats import printable
+
+    text = printable(message)
+    if len(text) > MAX_ERROR_CHARS:
+        cut = len(text) - MAX_ERROR_CHARS + 200
+        text = f"{text[:MAX_ERROR_CHARS - 300]} ...[{cut} characters cut]... {text[-100:]}"
+    print(f"rknn-compat: {prefix}{text}", file=sys.stderr)
 
 
 def main(argv: Optional[list] = None) -> int:
@@ -335,7 +401,7 @@ def main(argv: Optional[list] = None) -> int:
         message = exc.format_message()
         if "\n" in message:  # no arguments: the message is the help text
             print(message, file=sys.stderr)
-        else:
+        elif message.strip():  # an empty one follows the help typer printed itself
             _error(f"{message} (see --help)")
         return int(exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):

@@ -73,7 +73,7 @@ def version_mismatch(target: Release, newer: bool, matched: list[str], soc: str 
     how = bring_board_to(soc, target)
     tool = "RKNN Toolkit " if target.generation == "rknpu1" else ""
     if newer and matched:
-        return (f"Upgrade {tool or 'RKNN-Toolkit2 '}on the host to {' or '.join(matched)} (the release this board matches), "
+        return (f"Upgrade {target.product} on the host to {' or '.join(matched)} (the release this board matches), "
                 f"or put the {target.toolkit} release on the board: {how}.")
     if newer:
         return (f"The board is newer than {target.product} {target.toolkit}: upgrade the toolkit on the host, "

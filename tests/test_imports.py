@@ -14,17 +14,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rknn_compat"
 # part of the package -> the parts it may import (besides itself). A part is a folder or a module.
 ALLOWED = {
     "errors": set(),
+    "userfiles": {"errors"},  # reading a file the user named: regular, capped; any part may use it
     "versions": {"errors"},
-    "tables": {"errors", "versions"},
+    "tables": {"errors", "versions", "userfiles"},
     "results": {"errors", "versions"},
-    "sim": {"errors"},
+    "sim": {"errors", "userfiles"},
     "read": {"errors", "versions", "tables", "results"},
-    "transport": {"errors", "read"},
+    "transport": {"errors", "read", "userfiles"},
     "remedies": {"tables"},
     "board_rules": {"errors", "versions", "tables", "results", "remedies"},  # the judge's rules beyond the rows
     "judge": {"errors", "versions", "tables", "results", "remedies", "board_rules"},
     "lookup": {"errors", "versions", "tables", "read"},  # a board's line -> a reverse look-up of the tables
-    "host": {"errors", "versions", "tables"},
+    "host": {"errors", "versions", "tables", "userfiles"},
     "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain"},
     # explain reads logs with the board readers and judges them like probe; --device calls probe
     "explain": {"errors", "versions", "tables", "read", "results", "judge", "transport", "board_probe"},
@@ -34,6 +35,8 @@ ALLOWED = {
     "model": {"errors", "versions", "tables", "results", "judge", "board_probe"},
     "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
                "__version__"},
+    # lab/ lists boards of several adb servers and serves the inventory's results to Prometheus
+    "lab": {"errors", "tables", "results", "transport"},
 }
 
 

@@ -14,7 +14,8 @@ from helpers import run_cli
 
 BOARD_KEYS = {"device", "platform", "components", "toolkit", "findings", "connection", "notes", "verdict", "error"}
 DEVICE_KEYS = {"serial", "state", "transport", "model", "product", "device", "transport_id", "round_trips", "bytes",
-               "seconds"}
+               "seconds", "adb_server", "serialno", "boot_id", "labels", "also_seen"}
+SERVER_KEYS = {"adb_server", "boards", "error"}
 TOOLKIT_KEYS = {"version", "generation", "source", "matched", "matched_kind"}  # + "reason"/"remedy" without a target
 # + "kind": "derived" when the target is newer than the tables (judged by its product's rule)
 FACT_KEYS = {"value", "evidence", "source", "reason"}  # components say "version" for "value"
@@ -67,12 +68,35 @@ def test_inventory_json(boards, board_env):
     res = run_cli("inventory", "--device", board.serial, "--toolkit", "1.3.2", "--format", "json", env=board_env)
     assert res.returncode == 1, res.stderr
     inv = res.json
-    assert set(inv) == {"boards", "summary", "toolkit", "rack"}
+    assert set(inv) == {"boards", "summary", "toolkit", "rack", "servers"}
+    assert [set(s) for s in inv["servers"]] == [SERVER_KEYS]
     assert set(inv["summary"]) == SUMMARY_KEYS
     assert set(inv["rack"]) == RACK_KEYS
     assert set(inv["toolkit"]) == {"version", "generation", "source"}
     for board_report in inv["boards"]:
         _check_board(board_report)
+
+
+def test_every_board_has_the_same_keys_whatever_its_state(boards, board_env, adb_server):
+    """Issue 10: an unauthorized, offline or unreachable board carries platform and components (null, with
+    reasons), platform.os.kernel and connection.usb like a board that was read."""
+    ok = boards("rk1808-linux-1.3.2")[0]
+    (unauth,) = boards("rk1808-unauthorized", connect=False)
+    assert "authenticate" in adb_server.connect(unauth.address)
+    assert adb_server.wait_state(unauth.serial, "unauthorized", 10)
+    res = run_cli("inventory", "-d", ok.serial, "-d", unauth.serial, "-d", "no-such-board", "--toolkit", "1.3.2",
+                  "--timeout", "3", "--format", "json", env=board_env)
+    reports = res.json["boards"]
+    assert [b["verdict"] for b in reports] == ["compatible", "unknown", "unknown"]
+    for board in reports:
+        _check_board(board)
+        assert set(board["platform"]) >= {"soc", "os"} and "kernel" in board["platform"]["os"]
+        assert set(board["components"]) == {"npu_driver", "rknn_server", "librknn_runtime"}
+        assert set(board["connection"]) == CONNECTION_KEYS
+    for board in reports[1:]:
+        assert all(f["version"] is None and f["reason"] for f in board["components"].values())
+        assert board["platform"]["soc"]["value"] is None and board["platform"]["soc"]["reason"]
+    adb_server.disconnect(unauth.address)
 
 
 def test_matrix_json():

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rknn_compat import read as P
+from rknn_compat.read.identity import kernel_release_read
 from rknn_compat.transport.adb_devices import adb_devices
 from rknn_compat.versions import parse_version
 
@@ -25,6 +26,10 @@ ITEMS = json.loads(REAL.read_text(encoding="utf-8"))
 
 def _cases(key: str) -> list:
     return [pytest.param(it, id=it["id"]) for it in ITEMS if key in it["expected"]]
+
+
+# the keys explain reads (api, drv, drv_rknn_server, drv_rknnrt) and the on-board RKNPU1 ones
+SDK_KEYS = {"api", "drv", "drv_rknn_server", "drv_rknnrt", "api_runtime", "drv_galcore"}
 
 
 def _v(s: str):
@@ -471,7 +476,7 @@ def test_sdk_toolkit2_form():
         "==============================================\n"
     )
     got = P.sdk_version(text)
-    assert set(got) == {"api", "drv", "drv_rknn_server", "drv_rknnrt"}
+    assert set(got) == SDK_KEYS
     assert str(got["api"].version) == "1.5.2"
     assert str(got["drv_rknn_server"].version) == "1.5.2"
     assert got["drv"] == got["drv_rknn_server"]
@@ -668,6 +673,7 @@ ALL_PARSERS = [
     P.lsusb_rockchip,
     P.os_release,
     P.kernel_release,
+    kernel_release_read,
 ]
 _ids = [f.__name__ for f in ALL_PARSERS]
 
@@ -678,11 +684,11 @@ def _check_shape(f, out):
         assert (out.version is None) == (out.evidence is None)
         assert out.version is not None or out.reason
     elif f is P.sdk_version:
-        assert set(out) == {"api", "drv", "drv_rknn_server", "drv_rknnrt"}
+        assert set(out) == SDK_KEYS
         for p in out.values():
             assert p.version is not None or p.reason
-    elif f is P.soc_from_compatible:
-        assert isinstance(out, tuple) and isinstance(out[1], str)
+    elif f in (P.soc_from_compatible, kernel_release_read):
+        assert isinstance(out, tuple) and isinstance(out[1], str) and out[1]
 
 
 @pytest.mark.parametrize("f", ALL_PARSERS, ids=_ids)
@@ -745,7 +751,9 @@ _board_alphabet = st.sampled_from(
     + ["Galcore version ", "rknpu ", "build: ", "build@", "librknnrt version: ", "API: ",
        "DRV: ", "rknn_server version: ", "start rknn server, version:", "$VERSION$",
        "[drm] Initialized rknpu ", "RKNPU driver: v", "\tdevice", "Bus 001 Device 002: ID 2207:",
-       "rockchip,rk3588", "[ro.board.platform]: [", "Linux version ", "6.4.3.5.293908"]
+       "rockchip,rk3588", "[ro.board.platform]: [", "Linux version ", "6.4.3.5.293908",
+       "server & runtime version: rknn_server: ", "rknnrt: ", "API: librknn_runtime version ", "sdk version: ",
+       "driver version: ", "Kernel: ", "uname -r\n", "GNU/Linux", "Device: ", "root@host:~#", "rockchip,rk3588s"]
 )
 
 

@@ -18,7 +18,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 
-from ..errors import DeviceError
+from ..errors import DeviceError, UsageError
 from ..transport.adb import server_address
 from .context import Context
 from .pitfalls import pitfall_checks, running
@@ -152,7 +152,7 @@ def adb_area(ctx: Context) -> list[Check]:
                             "adbutils) and put it on PATH."))
     try:
         host, port = server_address()
-    except DeviceError as exc:
+    except (DeviceError, UsageError) as exc:  # a bad ANDROID_ADB_SERVER_PORT is a usage error
         return checks + [Check("adb-server", UNKNOWN, "adb server", found=str(exc))]
     version, what = server_version(host, port)
     server = Check("adb-server", OK, "adb server", found=what if version is None else f"{what}: version {version}")

@@ -80,7 +80,9 @@ def sdk_block(line: LogLine, low: str, codes) -> list:
     parsed = read.sdk_version(line.text)
     for key, comp, how in (("api", "librknn_api", "get_sdk_version() API (the host's RKNN API)"),
                            ("drv", "rknn_server", "get_sdk_version() DRV (on a PC-connected board: rknn_server)"),
-                           ("drv_rknnrt", "librknnrt", "get_sdk_version() DRV: rknnrt (the board's runtime)")):
+                           ("drv_rknnrt", "librknnrt", "get_sdk_version() DRV: rknnrt (the board's runtime)"),
+                           ("api_runtime", "librknn_runtime", "get_sdk_version() on the board: API is librknn_runtime"),
+                           ("drv_galcore", "npu_driver", "get_sdk_version() on the board: DRV is the galcore driver")):
         p = parsed[key]
         if not p:
             continue
@@ -89,7 +91,9 @@ def sdk_block(line: LogLine, low: str, codes) -> list:
             comp, how = "npu_driver", "C API demo 'driver version' (on the board: the rknpu kernel driver)"
         elif board == "librknnrt api":
             comp, how = "librknnrt", "C API demo 'API version' (on the board: librknnrt)"
-        out.append(_version_fact(comp, p, line, how, generation="rknpu2" if "rknn_server:" in low else None))
+        board_side = key in ("api_runtime", "drv_galcore")  # RKNPU1's own block: runtime banner and galcore
+        generation = "rknpu1" if board_side else "rknpu2" if "rknn_server:" in low else None
+        out.append(_version_fact(comp, p, line, how, generation=generation))
     m = _SDK_API_ALONE.search(line.text)
     if m and not out:
         out.append(_fact("librknnrt", "version", m.group("ver"), line, "C API demo 'sdk api version' (librknnrt)",

@@ -34,6 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..errors import UsageError
+from ..userfiles import read_bytes
+
 VENDOR_ID = "2207"  # Fuzhou Rockchip
 
 # From rockchip-linux/rknn-toolkit
@@ -188,11 +191,12 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
         yield start, "".join(buf)
 
 
+_OCTAL_MODE = re.compile(r"[0-7]{1,4}")
+
+
 def _parse_mode(text: str) -> int | None:
-    try:
-        return int(text, 8)
-    except ValueError:
-        return None
+    """udev's MODE: up to four octal digits ("0666"); "0o666" or a 5 000-digit number is not one."""
+    return int(text, 8) if _OCTAL_MODE.fullmatch(text) else None
 
 
 def _analyse(path: str, line: int, rule: str) -> RuleMatch | str | None:
@@ -279,14 +283,20 @@ def _analyse(path: str, line: int, rule: str) -> RuleMatch | str | None:
 
 
 def _read_rules_file(path: str) -> tuple[str | None, str | None, bool]:
-    """(text, error, truncated)."""
+    """(text, error, truncated); a FIFO or device named like a rules file is unreadable, not a hang."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_RULES_BYTES + 1)
-    except OSError as e:
-        return None, e.strerror or type(e).__name__, False
+        data = read_bytes(path, MAX_RULES_BYTES, "rules file", cut=True)
+    except UsageError as e:
+        return None, str(e).rsplit(": ", 1)[-1], False
     truncated = len(data) > MAX_RULES_BYTES
     return data[:MAX_RULES_BYTES].decode("utf-8", errors="replace"), None, truncated
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def scan_rules(rules_dirs: Sequence[str | os.PathLike] = DEFAULT_RULES_DIRS) -> RuleScan:
@@ -307,7 +317,8 @@ def scan_rules(rules_dirs: Sequence[str | os.PathLike] = DEFAULT_RULES_DIRS) -> 
                 continue
             full = os.path.join(d, name)
             if name in chosen:
-                scan.files.append(RuleFile(full, "overridden", f"by {chosen[name]}"))
+                if not _same_file(full, chosen[name]):  # merged /usr: /lib and /usr/lib are one directory
+                    scan.files.append(RuleFile(full, "overridden", f"by {chosen[name]}"))
                 continue
             chosen[name] = full
     for name in sorted(chosen):

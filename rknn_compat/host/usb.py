@@ -10,13 +10,15 @@ note when normal users would lack access. Tests pass an ``access`` function inst
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
-from ..errors import DeviceError, ExitCode
+from ..errors import DeviceError, ExitCode, UsageError
 from ..tables.usb_ids import known_usb_ids
+from ..userfiles import read_bytes
 from .udev import DEFAULT_RULES_DIRS, RULE_FILE, RULE_LINE, RULE_SCRIPT, VENDOR_ID, RuleFile, RuleMatch, scan_rules
 
 
@@ -60,10 +62,10 @@ class UsbDevice:
 
 
 def _read_small(path: str) -> str | None:
+    """A sysfs attribute (a regular file of at most a page); anything else reads as absent."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(4096)
-    except OSError:
+        data = read_bytes(path, 4096, "sysfs attribute", cut=True)[:4096]
+    except UsageError:
         return None
     return data.decode("utf-8", errors="replace").strip() or None
 
@@ -302,7 +304,7 @@ def check_usb_access(
         for r in rules:
             if r.group and in_group(r.group) is False:
                 remedy += (f" {r.path} gives access to group {r.group}, which this user is "
-                           f"not in: 'sudo usermod -aG {r.group} $USER', then log in again.")
+                           f"not in: run  sudo usermod -aG {shlex.quote(r.group)} $USER  then log in again.")
             elif r.uaccess and len(r.grants_to) == 1:
                 remedy += (" A uaccess rule only covers the user logged in at the local seat "
                            "(not ssh sessions).")

@@ -14,8 +14,10 @@ def probe_text(report: BoardReport, fmt: str) -> str:
     if fmt == "json":
         return formats.to_json(report.to_dict()) + "\n"
     dev = report.device
-    lines = [f"board {dev.serial}  ({dev.transport}, state {dev.state}"
-             + (f", model {dev.model}" if dev.model else "") + ")"]
+    safe = formats.printable  # every string here may come from the board: no raw control characters
+    lines = [safe(f"board {dev.serial}  ({dev.transport}, state {dev.state}"
+                  + (f", model {dev.model}" if dev.model else "")
+                  + (f", adb server {dev.adb_server}" if dev.adb_server else "") + ")")]
     facts = []
     for key in ("soc", "os"):
         fact = report.platform.get(key)
@@ -33,11 +35,11 @@ def probe_text(report: BoardReport, fmt: str) -> str:
     for key in SHOWN_COMPONENTS:
         fact = report.components.get(key)
         if fact is not None and fact.extra.get("note"):
-            lines.append(f"note: {label(key, fact)}: {fact.extra['note']}")
-    lines += target_lines(report.toolkit)
+            lines.append(safe(f"note: {label(key, fact)}: {fact.extra['note']}"))
+    lines += [safe(line) for line in target_lines(report.toolkit)]
     if report.toolkit.matched is not None:
-        lines.append(f"board matches {_what(report.toolkit.matched_kind)}: "
-                     + (", ".join(report.toolkit.matched) or "none"))
+        lines.append(safe(f"board matches {_what(report.toolkit.matched_kind)}: "
+                          + (", ".join(report.toolkit.matched) or "none")))
     if report.findings:
         rows = [{"c": f.component, "s": f.status, "e": f.expected or "", "f": f.found or ""}
                 for f in report.findings]
@@ -49,15 +51,15 @@ def probe_text(report: BoardReport, fmt: str) -> str:
             if f.remedy and f.status != "ok":
                 remedies.setdefault(f.remedy, []).append(f.component)
         for remedy, comps in remedies.items():
-            lines.append(f"- {', '.join(comps)}: {remedy}")
+            lines.append(safe(f"- {', '.join(comps)}: {remedy}"))
     usb = report.connection.usb
     if usb and usb.get("status") in ("no_rule", "no_access"):
-        lines.append(f"- USB ({usb['status']}): {usb.get('remedy') or usb.get('reason')}")
+        lines.append(safe(f"- USB ({usb['status']}): {usb.get('remedy') or usb.get('reason')}"))
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(safe(f"note: {note}"))
     if report.error:
-        lines.append(f"error: {report.error}")
-    lines.append(f"verdict: {verdict_text(report.verdict, report.toolkit.matched, report.toolkit.matched_kind)}")
+        lines.append(safe(f"error: {report.error}"))
+    lines.append(safe(f"verdict: {verdict_text(report.verdict, report.toolkit.matched, report.toolkit.matched_kind)}"))
     return "\n".join(lines) + "\n"
 
 

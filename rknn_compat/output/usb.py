@@ -17,6 +17,6 @@ def usb_text(report: UsbReport, fmt: str) -> str:
                                         ("access", "read/write")], "table")
     out += f"status: {report.status}\n"
     for line in (report.reason, report.remedy):
-        if line:
-            out += f"{line}\n"
+        if line:  # rules files and sysfs names are the user's or a device's text
+            out += formats.printable(line) + "\n"
     return out

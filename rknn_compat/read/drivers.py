@@ -174,6 +174,12 @@ _RKNPU_LOOSE = re.compile(
 _RKNPU_KEY = _Key(r"rknpu|driver")
 
 
+def _is_galcore_version(token: str) -> bool:
+    """Vivante's numbering (6.x with a long build number), never rknpu's 0.x."""
+    parts = token.split(".")
+    return len(parts) >= 4 and parts[0].isdigit() and int(parts[0]) >= 5
+
+
 def rknpu_version(text: TextIn) -> Parsed:
     """Version of the RKNPU2 kernel driver ``rknpu`` (RK356x, RK3588, RV1106 ...).
 
@@ -216,6 +222,8 @@ def rknpu_version(text: TextIn) -> Parsed:
             m = rx.search(line)
             if not m:
                 continue
+            if rx is _DRIVER_VERSION and _is_galcore_version(m.group("ver")):
+                break  # RKNPU1's C API prints galcore (6.4.6.5.351518) as its "driver version"
             extra = {"source": source}
             if "date" in m.groupdict() and m.group("date"):
                 extra["date"] = m.group("date")

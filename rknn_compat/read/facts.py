@@ -9,9 +9,11 @@ when the kernel log has rotated, the NPU firmware image on RK3399Pro.
 from __future__ import annotations
 
 from ..results import Fact
-from . import drivers, identity, userspace
+from . import board_id, drivers, identity, userspace
 from .script import (
+    BOOT_ID_FILE,
     DEBUGFS,
+    DT_SERIAL_FILE,
     GALCORE_KO_PATHS,
     LOADED_VERSION_FILES,
     RKNN_SERVER_PATHS,
@@ -79,6 +81,18 @@ def _soc(answer: Answer) -> Fact:
     return Fact.unknown("; ".join(reasons), "cat /proc/device-tree/compatible; getprop")
 
 
+def board_identity(answer: Answer) -> tuple[str | None, str | None]:
+    """(boot id, serial number) of the board that answered, None where it did not say."""
+    sec = answer.sections.get("board_id")
+    boot = board_id.boot_id(_text(sec, BOOT_ID_FILE)) if sec else None
+    serial, _evidence = board_id.serial_from_props(_props(answer))
+    if not serial and sec:
+        serial, _evidence = board_id.serial_from_device_tree(_text(sec, DT_SERIAL_FILE))
+    if not serial and sec:
+        serial, _evidence = board_id.serial_from_cmdline(_text(sec, "/proc/cmdline"))
+    return boot, serial
+
+
 def _props(answer: Answer) -> dict[str, str]:
     text = _text(answer.sections.get("getprop"))
     if "getprop: not found" in text:
@@ -87,19 +101,20 @@ def _props(answer: Answer) -> dict[str, str]:
 
 
 def _os(answer: Answer) -> Fact:
+    """android (getprop), else linux (os-release, else /proc/version); ``kernel`` always (None if unread)."""
+    kernel = _text(answer.sections.get("kernel")).strip()
+    release = identity.kernel_release(kernel) if kernel.startswith("Linux") else None
     props = _props(answer)
     if props:
-        release = props.get("ro.build.version.release")
-        evidence = f"[ro.build.version.release]: [{release}]" if release else "getprop answers"
-        return Fact("android", evidence, "getprop", extra={"release": release})
+        android = props.get("ro.build.version.release")
+        evidence = f"[ro.build.version.release]: [{android}]" if android else "getprop answers"
+        return Fact("android", evidence, "getprop", extra={"release": android, "kernel": release})
     osr = identity.os_release(_text(answer.sections.get("os_release")))
     if osr.get("PRETTY_NAME") or osr.get("ID"):
         name = osr.get("PRETTY_NAME") or osr.get("ID")
-        return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name})
-    kernel = _text(answer.sections.get("kernel")).strip()
+        return Fact("linux", f"PRETTY_NAME={name}", "cat /etc/os-release", extra={"release": name, "kernel": release})
     if kernel.startswith("Linux"):
-        return Fact("linux", kernel.splitlines()[0][:200], "cat /proc/version",
-                    extra={"kernel": identity.kernel_release(kernel)})
+        return Fact("linux", kernel.splitlines()[0][:200], "cat /proc/version", extra={"kernel": release})
     return Fact.unknown(_missing_section(answer, "kernel") or "neither getprop, /etc/os-release nor /proc/version "
                         "answered", "getprop; cat /etc/os-release; cat /proc/version")
 

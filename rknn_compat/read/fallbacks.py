@@ -20,12 +20,22 @@ FIRMWARE_FILES = {"rknn_server": "rknn_server", "librknn_runtime": "librknn_runt
                   "npu_driver": "galcore.ko"}
 
 
+def pull(transport, path: str, timeout: float, limit: int | None = None) -> tuple[bytes | None, str | None]:
+    """(bytes, None), or (None, why): the pull gets ``timeout`` seconds and ``limit`` bytes at most."""
+    if timeout <= 0:
+        return None, "no time was left of --timeout for it"
+    data = transport.read_file(path, timeout) if limit is None else transport.read_file(path, timeout, limit)
+    if data is None:
+        return None, getattr(transport, "read_error", None)
+    return data, None
+
+
 def component_file(fact: Fact, component: str, transport, timeout: float) -> Fact:
     """A present file whose version the board could not print: pull it, search it here."""
     path = fact.path
     if fact.value or not path or fact.tool != "grep":
         return fact
-    data = transport.read_file(path, timeout)
+    data, _ = pull(transport, path, timeout)
     parsed = PARSERS[component](printable_strings(data)) if data else None
     if not parsed or not parsed.version:
         return fact
@@ -34,7 +44,7 @@ def component_file(fact: Fact, component: str, transport, timeout: float) -> Fac
 
 def npu_firmware(components: dict[str, Fact], image_path: str, transport, timeout: float) -> dict[str, Fact]:
     """RK3399Pro: pull the NPU firmware image and read the components out of its ramdisk."""
-    data = transport.read_file(image_path, timeout, limit=FIRMWARE_LIMIT)
+    data, pull_error = pull(transport, image_path, timeout, FIRMWARE_LIMIT)
     files = npu_files(data) if data else {}
     out = dict(components)
     for comp, name in FIRMWARE_FILES.items():
@@ -46,7 +56,7 @@ def npu_firmware(components: dict[str, Fact], image_path: str, transport, timeou
                                   {"note": "read from the NPU firmware image (the NPU side of an RK3399Pro)",
                                    "pulled_bytes": len(data)}, location="npu_firmware")
             continue
-        why = ("could not pull it" if data is None else
+        why = ((f"could not pull it ({pull_error})" if pull_error else "could not pull it") if data is None else
                f"{name} not found in it" if name not in files else f"{name} has no version string")
         out[comp] = Fact.unknown(f"on this board {name} runs on the NPU side, inside the NPU firmware "
                                  f"{image_path}; {why}. rknn.get_sdk_version() on the host reports it "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .text import _ANSI, _EDGE, TextIn, _Key, _Text, _to_text
+from .text import _ANSI, _EDGE, TextIn, _has_escape, _Key, _Text, _to_text
 
 # --------------------------------------------------------------------------- SoC identity
 
@@ -40,37 +40,87 @@ _STRACE_READ = re.compile(r'"(?P<s>(?:[^"\\\r\n]|\\.){0,4096})"')
 MAX_COMPATIBLE = 1 << 20
 
 
+# "Device: rockchip,rk3588s-orangepi-5rockchip,rk3588" (a monitor's label before the value)
+_LABELLED = re.compile(r"^[A-Za-z][A-Za-z ]{0,30}?\s?:\s{1,8}(?P<v>\S{1,256})$")
+# The user of a shell prompt: "root@orangepi5:~#", "[root@riscola ~]#", "firefly@firefly:~$"
+_PROMPT_USER = re.compile(r"(?:^|[\s\[])(?P<user>[a-z_][a-z0-9_-]{0,31})@[\w.-]{1,64}[:\s]", re.M)
+_PROMPT_END = "#$%>"
+
+
 def compatible_list(data: TextIn) -> list[str]:
     """Entries of ``/proc/device-tree/compatible``.
 
     Accepts the raw file (NUL separated), the ``tr '\\0' '\\n'`` form, a literal
     ``\\0`` separator (as strace or a paste shows it, item RO-058 of tests/data/real_board_outputs.json) and an strace
-    ``read(fd, "a\\0b"..., n)`` line.  Entries that do not look like compatible
-    strings (prompts, prose) are dropped; duplicates are kept once, order kept.
+    ``read(fd, "a\\0b"..., n)`` line.  ``cat`` on a terminal drops the NULs
+    (``rockchip,rk3588-orangepi-5-plusrockchip,rk3588``): glued entries are split
+    before every ``rockchip,`` and before a repeat of the first entry's vendor; a
+    prompt glued after the last one (``...rk3588root@host:~#``) is cut off, its user
+    name taken from a prompt elsewhere in the text.  When the user name is unknown
+    and the chip could be read two ways (``rk3588s`` + ``ubuntu@`` or ``rk3588`` +
+    ``subuntu@``) that last entry is dropped rather than guessed.  A label before
+    the value (``Device: rockchip,...``) is skipped.  Entries that do not look like
+    compatible strings (prompts, prose) are dropped; duplicates are kept once, order kept.
     """
     text = _to_text(data)[:MAX_COMPATIBLE]
-    if "\x1b" in text:
+    if _has_escape(text):
         text = _ANSI.sub("", text)
     if "\x00" not in text and "\\0" in text:
         quoted = [m.group("s") for m in _STRACE_READ.finditer(text) if "\\0" in m.group("s")]
         if quoted:
             text = "\n".join(quoted)
         text = text.replace("\\0", "\n")
-    parts = re.split(r"[\x00\r\n]+", text)
+    users = sorted({m.group("user") for m in _PROMPT_USER.finditer(text)}, key=len, reverse=True)
     out: list[str] = []
-    for p in parts:
+    for p in re.split(r"[\x00\r\n]+", text):
         p = p.strip().strip(_EDGE).strip()
+        m = _LABELLED.match(p)
+        if m and "," in m.group("v") and "," not in p[: m.start("v")]:
+            p = m.group("v")
         m = _COMPAT_ENTRY.match(p)
-        if not m or len(p) > 256:
+        if not m or m.end() > 256:
             continue
+        glued_prompt = False
         if m.end() < len(p):
-            # `cat compatible` on a terminal glues the prompt on: "...rockchip,rk3588root@x:~#"
-            if any(ch.isspace() for ch in p[m.end() :]):
+            rest = p[m.end() :]
+            if rest[0] == "@":  # "...rockchip,rk3588root@orangepi5:~#": the prompt's user is glued on
+                glued_prompt = True
+            elif rest[0] not in _PROMPT_END and any(ch.isspace() for ch in rest):
                 continue
             p = m.group(0)
-        if "," in p and p not in out:
-            out.append(p)
+        pieces = _split_glued(p)
+        if glued_prompt and pieces:
+            last = _cut_user(pieces[-1], users)
+            pieces = pieces[:-1] + ([last] if last else [])
+        for e in pieces:
+            if "," in e and e not in out:
+                out.append(e)
     return out
+
+
+def _split_glued(entry: str) -> list[str]:
+    """'radxa,rock-5brockchip,rk3588' -> ['radxa,rock-5b', 'rockchip,rk3588'] (NULs lost by cat)."""
+    vendor = entry.split(",", 1)[0].lower()
+    low = entry.lower()
+    cuts = {m.start() for mark in {"rockchip,", vendor + ","} for m in re.finditer(re.escape(mark), low)}
+    cuts = sorted(c for c in cuts if c > 0 and low[c - 1] != ",")
+    bounds = [0, *cuts, len(entry)]
+    return [entry[a:b] for a, b in zip(bounds, bounds[1:]) if "," in entry[a:b]]
+
+
+def _cut_user(entry: str, users: list[str]) -> str | None:
+    """The last entry without the prompt user glued to it, or None when that cannot be told."""
+    for user in users:
+        if entry.endswith(user) and "," in entry[: -len(user)]:
+            return entry[: -len(user)]
+    low = entry.lower()
+    if not low.startswith("rockchip,"):
+        return None
+    chip = low[len("rockchip,") :]
+    readings = [k for k in _SOC_NAMES if chip.startswith(k) and len(chip) > len(k) and chip[len(k)].isalpha()]
+    if len(readings) != 1:  # rk3588 + "subuntu" or rk3588s + "ubuntu": not told apart without the user
+        return None
+    return entry[: len("rockchip,") + len(readings[0])]
 
 
 def _soc_key(token: str) -> str:
@@ -256,22 +306,80 @@ def os_release(text: TextIn) -> dict[str, str]:
 
 _PROC_VERSION = re.compile(r"\bLinux\s+version\s+(?P<rel>\S{1,128})")
 _UNAME_A = re.compile(r"^Linux\s+\S{1,128}\s+(?P<rel>\d{1,3}\.\d{1,3}\S{0,120})\s+#")
-_UNAME_R_LINE = re.compile(
-    r"^[ \t`]{0,8}(?P<rel>\d{1,3}\.\d{1,3}(?:\.\d{1,4})?[\w.+~\-]{0,120})[ \t`]{0,8}$", re.M
-)
+_REL = r"(?P<rel>\d{1,3}\.\d{1,3}(?:\.\d{1,4})?[\w.+~\-]{0,120})"
+# `uname -rmo`: "5.10.226 armv7l GNU/Linux" (airockchip/rknn-toolkit2 issue 508)
+_UNAME_RMO = re.compile(r"^" + _REL + r"\s+\S{1,32}\s+GNU/Linux$")
+# hostnamectl "Kernel: Linux 5.10.110-...", neofetch "Kernel: 6.1.43-...", a markdown "- **Kernel:** 6.1.75"
+_KERNEL_FIELD = re.compile(r"^[-*\s]{0,6}kernel\s{0,2}\**\s{0,2}:\s{0,4}\**\s{0,4}(?:linux\s+)?" + _REL + r"\s*$", re.I)
+_UNAME_R_LINE = re.compile(r"^[ \t`]{0,8}" + _REL + r"[ \t`]{0,8}$", re.M)
+_UNAME_R_ANY = re.compile(r"\buname\s{1,4}(?:-[a-z]{0,8}r[a-z]{0,8}|--kernel-release)\b")
+#: At most this many `uname -r` commands are looked at (a blob of them stays linear).
+_MAX_COMMANDS = 1000
 _LINUX_KEY = _Key(r"linux")
+_KERNEL_KEY = _Key(r"kernel")
+_FENCE = re.compile(r"^`{3}[\w-]{0,20}$")
+#: A lone release line counts only in an answer this short (a `uname -r` alone).
+_LONE_MAX_LINES = 4
 
 
 def kernel_release(text: TextIn) -> str | None:
-    """Kernel release (``5.10.110-rockchip-rk3588``) from ``/proc/version``.
+    """Kernel release (``5.10.110-rockchip-rk3588``), or ``None``; see :func:`kernel_release_read`."""
+    return kernel_release_read(text)[0]
 
-    Also reads ``uname -a`` (``Linux host 5.10.110 #1 SMP ...``) and a lone
-    ``uname -r`` line.  ``None`` when none is present.
+
+def kernel_release_read(text: TextIn) -> tuple[str | None, str]:
+    """``(release, evidence line)`` or ``(None, reason)``.
+
+    Best first: ``/proc/version`` (``Linux version 5.10.110-... (builder@host) ...``)
+    and ``uname -a`` (``Linux host 5.10.110 #1 SMP ...``), the first such line;
+    then a ``Kernel:`` field (hostnamectl, neofetch, a markdown list); then ``uname
+    -rmo`` (``5.10.226 armv7l GNU/Linux``); last a lone ``uname -r`` line, taken
+    only right after a ``uname -r`` command or when it is the whole answer (a
+    ``12.9`` from ``cat /etc/debian_version`` in the same paste is not a kernel).
     """
     t = _Text(text)
     for _s, line in t.lines(_LINUX_KEY):
         m = _PROC_VERSION.search(line) or _UNAME_A.match(line)
         if m:
-            return m.group("rel")
-    m = _UNAME_R_LINE.search(t.text)
-    return m.group("rel") if m else None
+            return m.group("rel"), line
+    for _s, line in t.lines(_KERNEL_KEY):
+        m = _KERNEL_FIELD.match(line)
+        if m:
+            return m.group("rel"), line
+    for _s, line in t.lines(_LINUX_KEY):
+        m = _UNAME_RMO.match(line)
+        if m:
+            return m.group("rel"), line
+    lone = _lone_release(t.text)
+    if lone:
+        return lone
+    return None, ("no kernel release in the text; expected /proc/version ('Linux version X ...'), "
+                  "`uname -a`, `uname -r` output or a 'Kernel: X' line")
+
+
+def _lone_release(text: str) -> tuple[str, str] | None:
+    """A `uname -r` line: right after its command (the first few looked at), or alone in a short answer."""
+    for n, m in enumerate(_UNAME_R_ANY.finditer(text)):
+        if n >= _MAX_COMMANDS:
+            break
+        eol = text.find("\n", m.end())
+        if eol < 0 or text[m.end() : eol].strip(" \t`"):
+            continue
+        nxt_end = text.find("\n", eol + 1)
+        nxt = text[eol + 1 : nxt_end if nxt_end >= 0 else len(text)]
+        rel = _UNAME_R_LINE.match(nxt) if len(nxt) <= 200 else None
+        if rel:
+            return rel.group("rel"), nxt.strip().strip("`").strip()
+    lines = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group(0).strip().strip("`").strip()
+        if line and not _FENCE.match(line):
+            lines.append(line)
+            if len(lines) > _LONE_MAX_LINES:
+                return None
+    body = [ln for ln in lines if not _UNAME_R_ANY.search(ln)]
+    if len(body) == 1:
+        m = _UNAME_R_LINE.match(body[0])
+        if m:
+            return m.group("rel"), body[0]
+    return None

@@ -54,10 +54,17 @@ class Parsed:
 # --------------------------------------------------------------------------- text helpers
 
 _ANSI = re.compile(
-    r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]"  # CSI (colours, cursor moves)
-    r"|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)?"  # OSC (titles, hyperlinks)
+    r"(?:\x1b\[|\x9b)[0-?]{0,32}[ -/]{0,8}[@-~]"  # CSI (colours, cursor moves); U+009B is a one-character CSI
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]{0,512}(?:\x07|\x1b\\|\x9c)?"  # OSC (titles, hyperlinks), also C1 OSC
     r"|\x1b[@-Z\\-_]"  # other two-byte escapes
 )
+_ESCAPE_STARTS = ("\x1b", "\x9b", "\x9d")
+
+
+def _has_escape(text: str) -> bool:
+    return any(c in text for c in _ESCAPE_STARTS)
+
+
 # Kernel log prefixes: "<6>[   20.851817] ", a truncated "   20.846644] ", "[Tue Nov 25 ...] ".
 _TS = re.compile(
     r"^\s{0,8}(?:<\d{1,2}>)?\s{0,8}"
@@ -114,7 +121,7 @@ class _Text:
 
     def __init__(self, data: TextIn) -> None:
         text = _to_text(data)
-        if "\x1b" in text:
+        if _has_escape(text):
             text = _ANSI.sub("", text)
         if "\r" in text:
             text = text.replace("\r\n", "\n").replace("\r", "\n")

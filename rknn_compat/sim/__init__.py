@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from rknn_compat.errors import UsageError
 from rknn_compat.sim.adbd import Board
 from rknn_compat.sim.adbserver import AdbServer, bundled_adb
 from rknn_compat.sim.chroot import SimSetupError
@@ -39,6 +40,9 @@ class SimulatedBoards:
 
     def __init__(self, profiles: list[str | Profile], port: int | None = None):
         self.profiles = [load_profile(p) for p in profiles]
+        if port is not None and not (1 <= port and port + len(self.profiles) - 1 <= 65535):
+            raise UsageError(f"port {port}: the boards need ports {port}-{port + len(self.profiles) - 1}, "
+                             "within 1-65535")
         self.port = port
         self.boards: list[Board] = []
         self._roots: list[Path] = []

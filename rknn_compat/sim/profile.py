@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rknn_compat.sim.profile_schema import KNOWN_FEATURES, SCHEMA, ProfileError, validate
+from rknn_compat.sim.profile_schema import KNOWN_FEATURES, SCHEMA, ProfileError, check_faults, validate
+from rknn_compat.userfiles import read_bytes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,6 +59,7 @@ class Faults:
     no_runtime: bool = False
     unauthorized: bool = False
     offline: bool = False
+    endless_pull: bool = False  # the sync service streams DATA forever, whatever the file's size
 
     def active(self) -> list[str]:
         out = []
@@ -112,6 +114,7 @@ class Profile:
             if not hasattr(p.faults, k):
                 raise ProfileError(f"{self.source}: unknown fault {k!r}")
             setattr(p.faults, k, v)
+        check_faults(self.source, dataclasses.asdict(p.faults))
         if p.faults.unauthorized:
             p.auth = "reject"
         return p
@@ -127,14 +130,19 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+MAX_PROFILE_BYTES = 8 << 20  # a profile may carry a hostile board's large /proc/version
+
+
 def _read_toml(path: Path) -> dict:
+    data = read_bytes(path, MAX_PROFILE_BYTES, "profile", ProfileError)
     try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except OSError as e:
-        raise ProfileError(f"{path}: cannot read profile: {e.strerror or e}") from e
-    except tomllib.TOMLDecodeError as e:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ProfileError(f"{path}: cannot read profile: not UTF-8 text") from e
+    except (tomllib.TOMLDecodeError, ValueError) as e:  # ValueError: an integer past Python's digit limit
         raise ProfileError(f"{path}: not valid TOML: {e}") from e
+    except RecursionError:
+        raise ProfileError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def _resolve_name(name_or_path: str | Path) -> Path:

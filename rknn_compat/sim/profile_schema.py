@@ -59,7 +59,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, bool]]] = {
     "faults": {**_opt(int, "latency_ms"), **_opt(_STRS, "stall", "drop"),
                **_opt(int, "drop_after_bytes"),
                **_opt(bool, "garbage", "huge_dmesg", "dmesg_rotated", "no_strings", "no_runtime",
-                      "unauthorized", "offline")},
+                      "unauthorized", "offline", "endless_pull")},
 }
 
 
@@ -93,6 +93,20 @@ def _validate_table(src: str, where: str, table: dict, schema_key: str) -> None:
             raise ProfileError(f"{src}: missing required key {key!r} in {where or 'top level'}")
 
 
+SYNC_FAULT = "sync"  # stall = ["sync"] / drop = ["sync"]: the file service, not a shell tool
+
+
+def check_faults(src: str, faults: dict) -> None:
+    """Fault values the simulator can act on: counts and delays are never negative."""
+    for key in ("latency_ms", "drop_after_bytes"):
+        if key in faults and faults[key] < 0:
+            raise ProfileError(f"{src}: faults.{key} must not be negative, got {faults[key]}")
+    for key in ("stall", "drop"):
+        for tool in faults.get(key, []):
+            if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", tool):
+                raise ProfileError(f"{src}: faults.{key}: {tool!r} is not a tool name")
+
+
 def validate(src: str, raw: dict) -> None:
     """Refuse ``raw`` (a profile's merged TOML, read from ``src``) unless the simulator can serve it."""
     _validate_table(src, "", raw, "")
@@ -105,6 +119,7 @@ def validate(src: str, raw: dict) -> None:
         _validate_table(src, f"files[{i}]", f, "files")
         if not f["path"].startswith("/"):
             raise ProfileError(f"{src}: files[{i}].path must be absolute")
+    check_faults(src, raw.get("faults", {}))
     board = raw["board"]
     if board["os"] not in ("linux", "android"):
         raise ProfileError(f"{src}: board.os must be 'linux' or 'android', got {board['os']!r}")

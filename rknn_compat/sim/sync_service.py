@@ -7,7 +7,8 @@ daemon/file_sync_service.cpp); written from those facts, no code was copied.  A 
 record per entry, then a zeroed record with id DONE; RECV ``DATA`` chunks of at most 64 KiB,
 then ``DONE``; errors ``FAIL`` and a message.  The v2 requests are answered only when the
 profile advertises ``stat_v2`` / ``ls_v2``.  The board is read-only: an upload is read, then
-refused.  Paths are resolved inside the board's rootfs, following the board's own symlinks.
+refused.  Faults (``_Faulty``): a drop or a stall part-way through the replies, an endless RECV.
+Paths are resolved inside the board's rootfs, following the board's own symlinks.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from __future__ import annotations
 import errno
 import os
 import struct
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rknn_compat.sim.profile_schema import SYNC_FAULT
 from rknn_compat.sim.protocol import Stream, StreamClosed
 
 if TYPE_CHECKING:
@@ -124,7 +127,48 @@ def _fail(msg: str) -> bytes:
     return b"FAIL" + struct.pack("<I", len(m)) + m
 
 
-def _recv(st: Stream, root: Path, path: str) -> None:
+class _Faulty:
+    """The sync replies as sent, with the profile's sync faults: ``drop = ["sync"]`` cuts the
+    connection and ``stall = ["sync"]`` stops sending once ``drop_after_bytes`` bytes went out;
+    ``endless_pull`` makes RECV stream DATA forever (a board lying about a file's size)."""
+
+    def __init__(self, st: Stream, board: Board):
+        faults = board.profile.faults
+        self.st = st
+        self.drop = SYNC_FAULT in faults.drop
+        self.stall = SYNC_FAULT in faults.stall
+        self.left = faults.drop_after_bytes if self.drop or self.stall else None
+        self.endless = faults.endless_pull
+
+    def _cut(self, data: bytes) -> bytes:
+        if self.left is None or len(data) <= self.left:
+            if self.left is not None:
+                self.left -= len(data)
+            return data
+        head, self.left = data[: self.left], 0
+        if head:
+            self.st.write(head)
+        if self.drop:
+            self.st.conn.abort()
+        while not self.st.closed and not self.st.conn.dead:  # stall: say nothing until the host gives up
+            time.sleep(0.05)
+        raise StreamClosed()
+
+    def write(self, data: bytes) -> None:
+        self.st.write(self._cut(data))
+
+    def send_chunk(self, chunk: bytes) -> None:
+        self.st.send_chunk(self._cut(chunk))
+
+    def __getattr__(self, name: str):
+        return getattr(self.st, name)
+
+
+def _recv(st, root: Path, path: str) -> None:
+    if getattr(st, "endless", False):
+        chunk = b"DATA" + struct.pack("<I", SYNC_DATA_MAX) + bytes(SYNC_DATA_MAX)
+        while True:
+            st.write(chunk)
     try:
         p = resolve(root, path)
         if p.is_dir():
@@ -152,6 +196,7 @@ def _recv(st: Stream, root: Path, path: str) -> None:
 
 def run(board: Board, st: Stream) -> None:
     rd = _Reader(st)
+    st = _Faulty(st, board)
     root = board.root
     while True:
         rid, ln = struct.unpack("<4sI", rd.read(8))

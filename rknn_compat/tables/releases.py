@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import MatrixError
 from ..versions import Version
-from .load import Files, cell, commits, duplicate, fields, spec, version
+from .load import Files, Seen, cell, commits, duplicate, fields, spec, version
 from .model import (
     BOARD,
     COMPONENTS,
@@ -72,7 +72,7 @@ def load_products(files: Files) -> dict:
 
 
 def load_onnx(files: Files) -> list[OnnxRow]:
-    out, seen = [], []
+    out, seen = [], Seen()
     for where, row in files.rows("onnx.toml", "onnx"):
         f = fields(where, row, required=("release", "opset", "ir", "source", "section"), optional=("notes",))
         release = version(where, "release", f["release"])
@@ -110,7 +110,7 @@ def _requirement(where: str, f: dict, comp: str, key: str, library: str | None =
 def _component_rows(files: Files, name: str, key: str, required: bool = True):
     """Rows of components.toml / board_releases.toml: three cells, aliases, commits, cites."""
     optional = (*_ROW, "socs") + tuple(f"{c}_{s}" for c in COMPONENTS for s in ("aliases", "commits"))
-    seen: list[tuple[Version, str]] = []
+    seen: list[tuple[Version, str]] = Seen()
     for where, row in files.rows(name, "release", required):
         f = fields(where, row, required=(key, *COMPONENTS, "source", "section"), optional=optional)
         v = version(where, key, f[key])
@@ -160,7 +160,7 @@ _TOOLKIT2 = (*_ROW, *FRAMEWORKS, "toolkit_aliases", "rknn_server", "runtime", "r
 
 
 def load_toolkit2(files: Files, products: dict) -> list[Release]:
-    out, seen = [], []
+    out, seen = [], Seen()
     library = products["rknpu2"].runtime_library if "rknpu2" in products else "librknnrt.so"
     for where, row in files.rows("toolkit2.toml", "release", required=False):
         f = fields(where, row, required=("toolkit", "source", "section"), optional=_TOOLKIT2)

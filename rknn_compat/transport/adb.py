@@ -1,20 +1,25 @@
-"""ADB transport: adbutils talking to the real adb server.
+"""ADB transport: the real adb server, through its smart-socket protocol (:mod:`.adb_server`).
 
 Cost matters when a lab probes 64 boards: adbutils picks a device by serial with an
 extra ``host:version`` connection, and every connection close sleeps 10 ms.  We list
 the devices once (which gives each board's transport id), then open exactly one
 connection per probe, selected by transport id, and read it with our own deadline
-so a stalled board costs at most the timeout and a flood of output is cut off.
+so a stalled board, a trickling server or a board streaming a file forever costs at most
+the timeout, and a flood of output is cut off.
 """
 
 from __future__ import annotations
 
-import os
 import socket
+import struct
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 
 from ..errors import DeviceError
+from . import adb_server as server
+from .adb_server import Deadline
 from .base import MAX_OUTPUT_BYTES, CommandResult
 
 DEFAULT_PORT = 5037
@@ -32,50 +37,48 @@ class DeviceEntry:
     @property
     def transport_id(self) -> int | None:
         tid = self.tags.get("transport_id")
-        return int(tid) if tid and tid.isdigit() else None
+        return int(tid) if tid and tid.isascii() and tid.isdigit() and len(tid) <= 18 else None
 
     @property
     def model(self) -> str | None:
         return self.tags.get("model")
 
 
+MAX_PORT = 65535
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+_started_servers: set[tuple[str, int]] = set()  # said once per process
+
+
 def server_address() -> tuple[str, int]:
-    """The adb server this environment names (ANDROID_ADB_SERVER_ADDRESS / _PORT, as adb reads them)."""
-    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
-    if not port_text.isdigit():
-        raise DeviceError(f"ANDROID_ADB_SERVER_PORT={port_text!r} is not a port number")
-    return os.environ.get("ANDROID_ADB_SERVER_ADDRESS", "127.0.0.1"), int(port_text)
+    """(host, port) of the adb server this environment names; a bad port is a usage error."""
+    from .adb_client import default_server
+
+    server = default_server()
+    return server.host, server.port
 
 
-def client(timeout: float = SERVER_TIMEOUT):
-    """An adbutils client for the adb server this environment names (ANDROID_ADB_SERVER_PORT)."""
-    import adbutils
+def client(timeout: float = SERVER_TIMEOUT, server=None):
+    """An adbutils client for ``server``, else the one this environment names (ANDROID_ADB_SERVER_PORT).
 
-    host, port = server_address()
-    return adbutils.AdbClient(host=host, port=port, socket_timeout=timeout)
-
-
-def list_devices(adb) -> list[DeviceEntry]:
-    """Every board the server knows, in all states (``adb devices -l``).
-
-    Asked on a connection we close ourselves: adbutils' own ``list()`` lingers 10 ms
-    on close, a third of a single probe's time.
+    Only its address is used on the data path (below); the port is checked before adbutils is
+    imported, since adbutils parses it at import time and raises a bare ValueError on a bad one.
     """
-    import adbutils
+    from . import adb_client
 
+    return adb_client.client(server, timeout, start=server is None)
+
+
+def list_devices(adb, timeout: float = SERVER_TIMEOUT, start: bool | None = None) -> list[DeviceEntry]:
+    """Every board the server knows, in all states (``adb devices -l``), within ``timeout``.
+
+    ``start``: start the adb server when none listens on a local port, as the adb command does,
+    and say so once on stderr; a server named by address (``--adb-server``) is never started.
+    """
     from .adb_devices import adb_devices
 
-    conn = None
-    try:
-        conn = adb.make_connection()
-        conn.send_command("host:devices-l")
-        conn.check_okay()
-        listing = conn.read_string_block()
-    except (adbutils.AdbError, OSError) as exc:
-        raise DeviceError(f"cannot reach the adb server: {_one_line(exc)}") from None
-    finally:
-        if conn is not None:
-            _close_quietly(conn)
+    if start is None:  # a client of a server named by address says so (adb_client.client)
+        start = not getattr(adb, "never_start", False)
+    listing = _host_query(adb, "host:devices-l", timeout, start=start)
     entries = []
     for row in adb_devices(listing):
         tags = {k: v for k, v in row.items() if k not in ("serial", "state", "detail")}
@@ -85,17 +88,57 @@ def list_devices(adb) -> list[DeviceEntry]:
 
 def connect_network(adb, address: str, timeout: float) -> str:
     """``adb connect HOST:PORT``; returns the server's answer (it never raises)."""
-    import adbutils
-
     try:
-        return adb.connect(address, timeout=timeout)
-    except (adbutils.AdbError, OSError) as exc:
-        return f"failed to connect to {address}: {_one_line(exc)}"
+        return _host_query(adb, "host:connect:" + address, timeout)
+    except DeviceError as exc:
+        return f"failed to connect to {address}: {exc}"
+
+
+def disconnect_network(adb, address: str, timeout: float) -> None:
+    """``adb disconnect HOST:PORT``: undo a connection this process made (failures are ignored)."""
+    try:
+        _host_query(adb, "host:disconnect:" + address, min(timeout, 5.0))
+    except DeviceError:
+        pass
+
+
+def _host_query(adb, request: str, timeout: float, start: bool = False) -> str:
+    where = f"{adb.host}:{adb.port}"
+    deadline = Deadline(timeout)
+    try:
+        try:
+            return server.host_query(adb.host, adb.port, request, deadline)
+        except ConnectionRefusedError:
+            if not (start and adb.host in _LOCAL_HOSTS and _start_server(adb.port, deadline)):
+                raise
+            return server.host_query(adb.host, adb.port, request, deadline)
+    except socket.timeout:
+        raise DeviceError(f"the adb server at {where} did not answer within {timeout:g} s") from None
+    except (OSError, EOFError) as exc:
+        raise DeviceError(f"cannot reach the adb server at {where}: {_one_line(exc)}") from None
+
+
+def _start_server(port: int, deadline: Deadline) -> bool:
+    """``adb -P PORT start-server`` with its chatter captured; one line on stderr says it happened."""
+    try:
+        from adbutils._utils import adb_path
+
+        adb = adb_path()
+        proc = subprocess.run([adb, "-P", str(port), "start-server"], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=max(deadline.left(), 5.0))
+    except Exception:  # noqa: BLE001 - no adb binary, a hung start: the caller reports "cannot reach"
+        return False
+    if proc.returncode != 0:
+        return False
+    if ("127.0.0.1", port) not in _started_servers:
+        _started_servers.add(("127.0.0.1", port))
+        sys.stderr.write(f"rknn-compat: no adb server was running on port {port}; started one ({adb})\n")
+    return True
 
 
 def is_network_address(serial: str) -> bool:
     host, sep, port = serial.rpartition(":")
-    return bool(sep and host and port.isdigit())
+    return bool(sep and host and port.isascii() and port.isdigit())
 
 
 class AdbTransport:
@@ -108,31 +151,26 @@ class AdbTransport:
         self.entry = entry
         self.serial = entry.serial
         self.calls = 0
+        self.read_error: str | None = None
 
-    def _device(self):
-        if self.entry.transport_id:
-            return self.adb.device(transport_id=self.entry.transport_id)
-        return self.adb.device(serial=self.serial)
+    def _target(self) -> str:
+        tid = self.entry.transport_id
+        return f"transport-id:{tid}" if tid else f"transport:{self.serial}"
+
+    def _open(self, service: str, deadline: Deadline) -> socket.socket:
+        return server.open_service(self.adb.host, self.adb.port, self._target(), service, deadline)
 
     def run(self, script: str, timeout: float) -> CommandResult:
-        import adbutils
-
         started = time.monotonic()
-        deadline = started + timeout
+        deadline = Deadline(timeout)
         self.calls += 1
         chunks: list[bytes] = []
         total = 0
-        conn = None
+        sock = None
         try:
-            conn = self._device().open_transport(timeout=timeout)
-            conn.send_command("shell:" + script)
-            conn.check_okay()
-            sock = conn.conn
+            sock = self._open("shell:" + script, deadline)
             while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return self._partial(script, chunks, started, f"no answer within {timeout:g} s")
-                sock.settimeout(left)
+                sock.settimeout(deadline.left())
                 data = sock.recv(65536)
                 if not data:
                     break
@@ -143,13 +181,11 @@ class AdbTransport:
                                          f"output exceeded {MAX_OUTPUT_BYTES} bytes; cut off")
         except socket.timeout:
             return self._partial(script, chunks, started, f"no answer within {timeout:g} s")
-        except adbutils.AdbTimeout:
-            return self._partial(script, chunks, started, f"no answer within {timeout:g} s")
-        except (adbutils.AdbError, OSError, EOFError) as exc:
+        except (DeviceError, OSError, EOFError) as exc:
             return self._partial(script, chunks, started, _one_line(exc))
         finally:
-            if conn is not None:
-                _close_quietly(conn)
+            if sock is not None:
+                sock.close()
         out = b"".join(chunks)
         return CommandResult(script, out, None, True, None, time.monotonic() - started)
 
@@ -158,30 +194,28 @@ class AdbTransport:
         return CommandResult(script, out, None, False, why, time.monotonic() - started)
 
     def read_file(self, path: str, timeout: float, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
-        """Pull one file over the sync service (last resort: costs two connections)."""
-        import adbutils
+        """Pull one file over the sync service (last resort), within ``timeout`` and ``limit`` bytes.
 
+        None when it cannot be pulled; ``read_error`` then says why (a drop, a stall, a board
+        that streams more than it announced).
+        """
+        self.read_error = None
+        deadline = Deadline(timeout)
+        sock = None
         try:
-            dev = self._device()
-            st = dev.sync.stat(path)
-            if st.mode == 0 or st.size > limit:
-                return None
-            data = dev.sync.read_bytes(path)
-        except (adbutils.AdbError, OSError, EOFError):
-            return None
-        self.calls += 2
-        return data
-
-
-
-def _close_quietly(conn) -> None:
-    """Close without adbutils' 10 ms linger: the stream is finished or abandoned."""
-    sock = getattr(conn, "conn", None)
-    try:
-        if sock is not None:
-            sock.close()
-    except OSError:
-        pass
+            sock = self._open("sync:", deadline)
+            self.calls += 1
+            return server.pull(sock, path, limit, deadline)
+        except socket.timeout:
+            self.read_error = f"no answer within {timeout:.3g} s, what was left of --timeout"
+        except EOFError as exc:
+            self.read_error = f"the connection dropped during the pull ({_one_line(exc)})"
+        except (DeviceError, OSError, struct.error) as exc:
+            self.read_error = _one_line(exc)
+        finally:
+            if sock is not None:
+                sock.close()
+        return None
 
 
 def _one_line(exc: BaseException) -> str:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 from ..errors import UsageError
+from ..userfiles import check_regular, read_bytes, write_text
 from .base import CommandResult
 
 FORMAT = "rknn-compat-recording/1"
+# a 4 MiB answer and a 64 MiB NPU firmware image, base64-encoded, with room to spare
+MAX_RECORDING_BYTES = 128 << 20
 
 
 class RecordingTransport:
@@ -26,43 +30,45 @@ class RecordingTransport:
         self.kind = inner.kind
         self.serial = inner.serial
         self.device = device or {}
-        self.runs: list[dict] = []
+        self.runs: list[CommandResult] = []
         self.files: dict[str, str | None] = {}
+        self.read_error: str | None = None
 
     def run(self, script: str, timeout: float) -> CommandResult:
         result = self.inner.run(script, timeout)
-        self.runs.append({
-            "stdout_b64": base64.b64encode(result.stdout).decode(),
-            "exit_code": result.exit_code,
-            "complete": result.complete,
-            "error": result.error,
-        })
+        self.runs.append(result)  # kept, not copied: save() writes it as the probe finally read it
         return result
 
     def read_file(self, path: str, timeout: float, limit: int = 4 * 1024 * 1024) -> bytes | None:
         data = self.inner.read_file(path, timeout, limit)
+        self.read_error = getattr(self.inner, "read_error", None)
         self.files[path] = None if data is None else base64.b64encode(data).decode()
         return data
 
 
     def save(self, path: str | Path) -> None:
         doc = {"format": FORMAT, "serial": self.serial, "transport": self.kind,
-               "device": self.device, "runs": self.runs, "files": self.files}
-        try:
-            Path(path).write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write recording {path}: {exc.strerror or exc}") from None
+               "device": self.device,
+               "runs": [{"stdout_b64": base64.b64encode(r.stdout).decode(), "exit_code": r.exit_code,
+                         "complete": r.complete, "error": r.error} for r in self.runs],
+               "files": self.files}
+        write_text(path, json.dumps(doc, indent=1) + "\n", "recording")
 
 
 def _recording_text(path: str) -> str:
     """A recording file, or one out of a doctor bundle (``BUNDLE.zip#board-1``; the only one if unnamed)."""
     from .archive import is_archive, read_member
 
-    base, sep, member = path.rpartition("#") if "#" in path and not Path(path).exists() else (path, "", "")
+    base, sep, member = path.rpartition("#") if "#" in path and not os.path.lexists(path) else (path, "", "")
+    check_regular(base, "recording")  # before anything opens it: a FIFO would block, /dev/zero never end
     if is_archive(base):
         _, data = read_member(base, member or None, prefix="boards/")
-        return data.decode("utf-8")
-    return Path(path).read_text(encoding="utf-8")
+    else:
+        data = read_bytes(base, MAX_RECORDING_BYTES, "recording")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"recording {path} is not UTF-8 text") from None
 
 
 class FixtureTransport:
@@ -72,12 +78,14 @@ class FixtureTransport:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if not str(path):
+            raise UsageError("fixture: names no recording (write fixture:FILE)")
         try:
             doc = json.loads(_recording_text(str(path)))
-        except OSError as exc:
-            raise UsageError(f"cannot read recording {path}: {exc.strerror or exc}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
+        except ValueError as exc:
             raise UsageError(f"{path}: not a recording (invalid JSON: {exc})") from None
+        except RecursionError:
+            raise UsageError(f"{path}: not a recording (invalid JSON: nested too deeply)") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise UsageError(f"{path}: not a recording (format is not {FORMAT})")
         try:
@@ -87,8 +95,9 @@ class FixtureTransport:
             self.files = {k: (None if v is None else base64.b64decode(v))
                           for k, v in dict(doc.get("files") or {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise UsageError(f"{path}: malformed recording ({type(exc).__name__}: {exc})") from None
+            raise UsageError(f"{path}: malformed recording ({type(exc).__name__}: {str(exc)[:200]})") from None
         self.calls = 0
+        self.read_error: str | None = None
 
     @staticmethod
     def _result(run: dict) -> CommandResult:
@@ -109,5 +118,8 @@ class FixtureTransport:
         return CommandResult(script, result.stdout, result.exit_code, result.complete, result.error)
 
     def read_file(self, path: str, timeout: float, limit: int = 4 * 1024 * 1024) -> bytes | None:
-        return self.files.get(path)
+        data = self.files.get(path)
+        self.read_error = None if data is not None else (
+            "the recording holds no copy of it" if path not in self.files else "it could not be pulled when recorded")
+        return data if data is None or len(data) <= limit else None
 
