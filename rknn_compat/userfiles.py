@@ -10,8 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 
 from .errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
 
 
 def read_bytes(path, limit: int, what: str = "file", error: type[Exception] = UsageError,
@@ -92,3 +98,17 @@ def write_text(path, text: str, what: str = "file", error: type[Exception] = Usa
     finally:
         if fd is not None:
             os.close(fd)
+
+
+def read_toml(path, limit: int, what: str = "file", error: type[Exception] = UsageError) -> dict:
+    """A TOML file, read as :func:`read_bytes` reads; bad UTF-8 or TOML, deep nesting or an integer
+    past Python's digit limit (a ValueError) is one line too."""
+    data = read_bytes(path, limit, what, error)
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read {what}: not UTF-8 text ({exc})") from None
+    except (tomllib.TOMLDecodeError, ValueError) as exc:
+        raise error(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: invalid TOML: nested too deeply") from None

@@ -34,7 +34,7 @@ ALLOWED = {
     # model/ reads files and judges them; with --device it probes the board like doctor does
     "model": {"errors", "versions", "tables", "results", "judge", "board_probe"},
     "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
-               "__version__"},
+               "lab", "__version__"},
     # lab/ lists boards of several adb servers and serves the inventory's results to Prometheus
     "lab": {"errors", "tables", "results", "transport"},
 }

@@ -11,18 +11,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rknn_compat.sim.profile_schema import KNOWN_FEATURES, SCHEMA, ProfileError, check_faults, validate
-from rknn_compat.userfiles import read_bytes
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
+from rknn_compat.userfiles import read_toml
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 
@@ -134,15 +128,7 @@ MAX_PROFILE_BYTES = 8 << 20  # a profile may carry a hostile board's large /proc
 
 
 def _read_toml(path: Path) -> dict:
-    data = read_bytes(path, MAX_PROFILE_BYTES, "profile", ProfileError)
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise ProfileError(f"{path}: cannot read profile: not UTF-8 text") from e
-    except (tomllib.TOMLDecodeError, ValueError) as e:  # ValueError: an integer past Python's digit limit
-        raise ProfileError(f"{path}: not valid TOML: {e}") from e
-    except RecursionError:
-        raise ProfileError(f"{path}: not valid TOML: nested too deeply") from None
+    return read_toml(path, MAX_PROFILE_BYTES, "profile", ProfileError)
 
 
 def _resolve_name(name_or_path: str | Path) -> Path:

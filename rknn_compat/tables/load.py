@@ -11,18 +11,12 @@ from __future__ import annotations
 import os
 import re
 import stat
-import sys
 from pathlib import Path
 
+from .. import userfiles
 from ..errors import MatrixError
-from ..userfiles import read_bytes
 from ..versions import Version, VersionError, VersionSpec, parse_spec, parse_version
 from .model import Cite, Matrix, Source
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
 
 ENV_VAR = "RKNN_COMPAT_MATRICES"
 REQUIRED_FILES = ("sources.toml", "products.toml", "components.toml", "frameworks.toml", "onnx.toml")
@@ -59,16 +53,8 @@ MAX_TABLE_BYTES = 4 << 20  # the largest shipped table is ~40 KiB
 
 
 def read_toml(path: Path, error: type[Exception] = MatrixError, limit: int = MAX_TABLE_BYTES) -> dict:
-    """A TOML file the user may have named: a regular file, size-capped, any failure one line."""
-    data = read_bytes(path, limit, "table", error)
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise error(f"{path}: cannot read: not UTF-8 text ({exc})") from None
-    except (tomllib.TOMLDecodeError, ValueError) as exc:  # ValueError: an integer past Python's digit limit
-        raise error(f"{path}: invalid TOML: {exc}") from None
-    except RecursionError:
-        raise error(f"{path}: invalid TOML: nested too deeply") from None
+    """A table the user may have named: a regular file, size-capped, any failure one line."""
+    return userfiles.read_toml(path, limit, "table", error)
 
 
 _CACHE: dict[Path, Matrix] = {}

@@ -33,7 +33,7 @@ def test_fault_suffix_on_any_profile():
 @pytest.mark.parametrize(
     "body, reason",
     [
-        ("description = 'x'\n[board\n", "not valid TOML"),
+        ("description = 'x'\n[board\n", "invalid TOML"),
         ("description = 'x'\nbogus = 1\n[board]\n", "unknown key 'bogus'"),
         ("description = 'x'\n", "missing required key 'board'"),
         ("base = 'rk1808-linux-1.3.2'\ndescription = 'x'\n[faults]\nlatency_ms = 'slow'\n",
