@@ -293,3 +293,32 @@ def test_schema_command_prints_and_lists():
     bad = run_cli("schema", "simulate")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.count("\n") == 1 and "no JSON schema for 'simulate'" in bad.stderr
+
+
+def test_the_suite_holds_every_json_run_to_its_schema(_json_checked, monkeypatch, capsys):
+    """The checks are not vacuous: run_cli's check refuses a broken document, a jsonl line without
+    schema_version and a matrix look-up passed off as plain releases; and an in-process `main()` whose
+    JSON breaks the schema is caught by conftest's hook."""
+    from helpers import check_json
+
+    import rknn_compat.output.matrix as view
+    from rknn_compat.cli import main
+
+    good = run_cli("matrix", "--toolkit", "1.3.2", "--format", "json")
+    assert check_json(good.args, good.stdout, good.returncode) == 1
+    with pytest.raises(AssertionError, match="schema_version"):
+        check_json(["matrix", "--format", "json"], json.dumps({"releases": []}), 0)
+    lines = run_cli("matrix", "--format", "jsonl").stdout.splitlines()
+    with pytest.raises(AssertionError, match="schema_version"):
+        check_json(["matrix", "-f", "jsonl"], "\n".join(lines + [json.dumps({"toolkit": "1.3.2"})]), 0)
+    look = run_cli("matrix", "--driver", "6.4.0.227915", "--format", "json").json
+    del look["query"]  # would pass as a plain releases document: the run's arguments say which shape it is
+    with pytest.raises(AssertionError, match="query"):
+        check_json(["matrix", "--driver=6.4.0.227915", "--format=json"], json.dumps(look), 0)
+    assert check_json(["matrix", "--format", "table"], "not json", 0) == 0
+
+    monkeypatch.setattr(view, "versioned", lambda data: data)  # a document without its schema_version
+    assert main(["matrix", "--toolkit", "1.3.2", "--format", "json"]) == 0
+    capsys.readouterr()
+    assert len(_json_checked) == 1 and "schema_version" in _json_checked[0]
+    _json_checked.clear()
