@@ -15,9 +15,12 @@ import time
 from . import judge, remedies, tables
 from .errors import DeviceError, RknnCompatError, UsageError
 from .read import facts, fallbacks
-from .read.script import SCRIPT, split_answer
+from .read.ask import ask
+from .read.script import split_answer
 from .results import INCOMPATIBLE, UNKNOWN, BoardReport, DeviceInfo, Fact, Finding, ToolkitTarget
 from .tables import COMPONENTS
+from .transport.adb_client import address_of
+from .transport.base import MAX_OUTPUT_BYTES
 
 DEFAULT_TIMEOUT = 15.0
 MAX_TIMEOUT = 24 * 3600.0  # beyond a day a socket timeout overflows, and nobody waits that long
@@ -35,7 +38,8 @@ def check_timeout(timeout) -> float:
 def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str | None = None,
           python: str | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
           transport=None, record: str | None = None, usb: bool | dict = True, adb=None,
-          entry=None, resolved: tuple | None = None) -> BoardReport:
+          entry=None, resolved: tuple | None = None, adb_servers: list[str] | None = None,
+          host_proxy: Fact | None = None) -> BoardReport:
     """Probe one board and judge it; see the README for the JSON form of the result.
 
     ``device``: an adb serial, ``HOST:PORT``, ``local``, or ``fixture:FILE``; None
@@ -44,6 +48,8 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     ``adb``, ``entry`` and ``resolved`` (the result of :func:`resolve_target`) let an
     inventory share one device list and one target look-up across its boards; ``usb`` is True
     (read the host's USB access), False, or that report read once for a whole inventory.
+    ``adb_servers`` (``HOST:PORT`` each) are the adb servers to look for the board on;
+    ``host_proxy`` (:func:`host_proxy_fact`) is this host's npu_transfer_proxy, read once per inventory.
     """
     timeout = check_timeout(timeout)
     if device is not None and (not isinstance(device, str) or not device):
@@ -57,7 +63,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
     connected: list = []  # (adb, address) this probe connected, disconnected when it is over
     try:
         if transport is None:
-            transport, entry = _open(device, timeout, adb, entry, connected)
+            transport, entry = _open(device, timeout, adb, entry, connected, adb_servers)
         report.device = _device_info(transport, entry)
         if entry is not None and entry.state != "device":
             _unreachable(report, entry.state, remedies.adb_state(entry.state))
@@ -67,7 +73,7 @@ def probe(device: str | None = None, toolkit: str | None = None, toolkit2: str |
 
                 transport = RecordingTransport(transport, report.device.to_dict())
             if report.device.transport == "adb":  # the host side of an adb board's link, which the judge reads
-                report.connection.host_npu_transfer_proxy = _host_proxy().to_dict()
+                report.connection.host_npu_transfer_proxy = (host_proxy or host_proxy_fact()).to_dict()
                 report.connection.usb = _usb(usb)
             _read_board(report, transport, timeout, matrix, target, started + timeout)
     except _NotFound as exc:
@@ -104,7 +110,7 @@ def whole(report: BoardReport) -> BoardReport:
     if report.connection.rknn_server_process is None:
         report.connection.rknn_server_process = Fact.unknown(why).to_dict()
     if report.device.transport == "adb" and report.connection.host_npu_transfer_proxy is None:
-        report.connection.host_npu_transfer_proxy = _host_proxy().to_dict()  # the host side of the link
+        report.connection.host_npu_transfer_proxy = host_proxy_fact().to_dict()  # the host side of the link
     return report
 
 
@@ -134,7 +140,7 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
     return rel, ToolkitTarget(str(rel.toolkit), info.generation, f"{info.distribution} {where}")
 
 
-def _open(device: str | None, timeout: float, adb, entry, connected: list):
+def _open(device: str | None, timeout: float, adb, entry, connected: list, adb_servers=None):
     """The transport for ``device``: local, a recording, or a board of the adb server."""
     if device == "local":
         from .transport.local import LocalTransport
@@ -146,6 +152,11 @@ def _open(device: str | None, timeout: float, adb, entry, connected: list):
         return FixtureTransport(device[len("fixture:"):]), None
     from .transport import adb as adb_mod
 
+    if adb is None and adb_servers:
+        from .lab.servers import locate
+        from .transport.adb_client import servers
+
+        adb, entry = locate(device, servers(adb_servers), timeout)
     adb = adb or adb_mod.client()
     if entry is None:
         entry = _find_entry(adb, adb_mod, device, timeout, connected)
@@ -179,6 +190,8 @@ def _device_info(transport, entry) -> DeviceInfo:
     if entry is not None:
         out.model, out.product, out.device = (entry.tags.get(k) or None for k in ("model", "product", "device"))
         out.transport_id = entry.transport_id or None
+    if getattr(transport, "adb", None) is not None:
+        out.adb_server = str(address_of(transport.adb))
     elif getattr(transport, "device", None):  # a recording: what the recorded board said of itself
         for key in ("model", "product", "device", "state"):
             if key in transport.device:
@@ -196,10 +209,12 @@ def _unreachable(report: BoardReport, state: str, remedy: str) -> BoardReport:
 
 
 def _read_board(report: BoardReport, transport, timeout: float, matrix, target, deadline: float) -> None:
-    result = transport.run(SCRIPT, timeout)
-    report.device.round_trips = 1
+    result, report.device.round_trips, asked_again = ask(transport, timeout, MAX_OUTPUT_BYTES)
+    if asked_again:
+        report.notes.append(asked_again)
     report.device.bytes = len(result.stdout)
     answer = split_answer(result.stdout)
+    report.device.boot_id, report.device.serialno = facts.board_identity(answer)
     report.connection.adb_state = report.device.state
     if not answer.sections:
         raise DeviceError(f"the board did not answer the probe: {result.error or 'no output'}")
@@ -252,7 +267,8 @@ def _explain_cut(report: BoardReport, why: str) -> None:
             finding.remedy = remedies.cut_off(why)
 
 
-def _host_proxy() -> Fact:
+def host_proxy_fact() -> Fact:
+    """Whether npu_transfer_proxy runs on this host (a scan of /proc: a few ms)."""
     from .host.processes import SOURCE, transfer_proxy_pids
 
     pids, why = transfer_proxy_pids()

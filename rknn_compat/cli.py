@@ -25,6 +25,7 @@ from .output.formats import Format, choices
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain click help: rich's formatting costs more start-up than a whole command
     help=(
         "Check that an RKNN Toolkit and a Rockchip NPU board come from matching releases.\n\n"
         "Exit codes: 0 compatible (or, with no target toolkit, consistent), 1 incompatible, "
@@ -35,7 +36,7 @@ app = typer.Typer(
 
 MatrixFormat = choices("MatrixFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV, Format.MARKDOWN)
 ProbeFormat = choices("ProbeFormat", Format.TABLE, Format.JSON)
-InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV)
+InventoryFormat = choices("InventoryFormat", Format.TABLE, Format.JSON, Format.JSONL, Format.CSV, Format.JUNIT)
 UsbFormat = choices("UsbFormat", Format.TABLE, Format.JSON)
 ExplainFormat = choices("ExplainFormat", Format.TABLE, Format.JSON, Format.MARKDOWN)
 ModelFormat = choices("ModelFormat", Format.TABLE, Format.JSON)
@@ -48,6 +49,15 @@ TOOLKIT2 = typer.Option(None, "--toolkit2", help="Judge against this RKNN-Toolki
 PYTHON = typer.Option(None, "--python", help="Read the installed toolkit from this interpreter.")
 TIMEOUT = typer.Option(15.0, "--timeout", help=TIMEOUT_HELP)
 MATRICES = typer.Option(None, "--matrices", help="Directory of matrix TOML files (env RKNN_COMPAT_MATRICES).")
+# options of the commands that reach boards through adb servers (probe, inventory, exporter, doctor)
+ADB_SERVER = typer.Option(None, "--adb-server", help="An adb server to ask, HOST:PORT (repeatable; default "
+                          "ANDROID_ADB_SERVER_ADDRESS/_PORT, else 127.0.0.1:5037).")
+LAB = typer.Option(None, "--lab", help="Lab file (TOML): adb servers, their boards, labels (README, Running a lab).")
+JOBS = typer.Option(None, "--jobs", "-j", help="Boards probed at once (default: all, up to 64).")
+BOARDS = typer.Option(None, "--device", "-d", help="A board (repeatable); default: every board the adb "
+                      "servers list.")
+TOOLKIT_ALL = typer.Option(None, "--toolkit", "-t", help="Judge every board against this RKNN Toolkit 1.x "
+                           "(default: the lab file's).")
 
 
 def _show_version(value: bool) -> None:
@@ -139,31 +149,32 @@ def probe(
     record: Optional[str] = typer.Option(None, "--record", help="Write the board's answers to FILE (replay: "
                                          "--device fixture:FILE)."),
     matrices: Optional[str] = MATRICES,
+    adb_server: Optional[list[str]] = ADB_SERVER,
 ) -> None:
     """Read one board's platform, OS, NPU driver, rknn_server and librknn_runtime, and judge them."""
     from .board_probe import probe as run_probe
     from .output.probe import probe_text
 
     report = run_probe(device=device, toolkit=toolkit, toolkit2=toolkit2, python=python, timeout=timeout,
-                       matrices=matrices, record=record)
+                       matrices=matrices, record=record, adb_servers=adb_server)
     sys.stdout.write(probe_text(report, fmt.value))
     raise typer.Exit(report.exit_code)
 
 
 @app.command()
 def inventory(
-    device: Optional[list[str]] = typer.Option(None, "--device", "-d", help="A board (repeatable); default: "
-                                               "every board the adb server lists."),
+    device: Optional[list[str]] = BOARDS,
     devices_file: Optional[str] = typer.Option(None, "--devices", help="File of serials or HOST:PORT, one a "
                                                "line, # comments."),
-    toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge every board against this "
-                                          "RKNN Toolkit 1.x."),
+    toolkit: Optional[str] = TOOLKIT_ALL,
     toolkit2: Optional[str] = TOOLKIT2,
     python: Optional[str] = PYTHON,
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Boards probed at once (default: all, up to 64)."),
+    jobs: Optional[int] = JOBS,
     timeout: float = TIMEOUT,
-    fmt: InventoryFormat = typer.Option("table", "--format", "-f", help="Output format."),
+    fmt: InventoryFormat = typer.Option("table", "--format", "-f", help="Output format (junit: JUnit XML)."),
     matrices: Optional[str] = MATRICES,
+    adb_server: Optional[list[str]] = ADB_SERVER,
+    lab: Optional[str] = LAB,
 ) -> None:
     """Probe every board at once; exit with the worst verdict (1 incompatible > 3 unknown > 4 not ready > 0).
 
@@ -176,7 +187,7 @@ def inventory(
     try:
         report = run_inventory(devices=device, devices_file=devices_file, toolkit=toolkit, toolkit2=toolkit2,
                                python=python, jobs=jobs, timeout=timeout, matrices=matrices,
-                               progress=terminal_progress())
+                               progress=terminal_progress(), adb_servers=adb_server, lab=lab)
     except Interrupted as exc:  # Ctrl-C: what finished is printed, the pending boards named on stderr
         sys.stderr.write("\n" if sys.stderr.isatty() else "")
         sys.stdout.write(inventory_text(exc.report, fmt.value))
@@ -185,6 +196,34 @@ def inventory(
         _error("no boards: adb devices lists none (give --device or --devices)", prefix="")
     sys.stdout.write(inventory_text(report, fmt.value))
     raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def exporter(
+    listen: str = typer.Option("127.0.0.1:9858", "--listen", help="ADDR:PORT to serve /metrics on "
+                               "(0.0.0.0:PORT for every interface; port 0: any free port)."),
+    interval: float = typer.Option(60.0, "--interval", help="Seconds between probe rounds."),
+    once: bool = typer.Option(False, "--once", help="Probe once, print the metrics, exit (a textfile "
+                              "collector's input)."),
+    lab: Optional[str] = LAB,
+    adb_server: Optional[list[str]] = ADB_SERVER,
+    device: Optional[list[str]] = BOARDS,
+    toolkit: Optional[str] = TOOLKIT_ALL,
+    toolkit2: Optional[str] = TOOLKIT2,
+    python: Optional[str] = PYTHON,
+    jobs: Optional[int] = JOBS,
+    timeout: float = TIMEOUT,
+    matrices: Optional[str] = MATRICES,
+) -> None:
+    """Serve this host's boards as Prometheus metrics, probed in the background every --interval s."""
+    from .lab.exporter import serve
+    from .lab_inventory import inventory as run_inventory
+
+    def probe_round():
+        return run_inventory(devices=device, toolkit=toolkit, toolkit2=toolkit2, python=python, jobs=jobs,
+                             timeout=timeout, matrices=matrices, adb_servers=adb_server, lab=lab)
+
+    raise typer.Exit(serve(probe_round, listen, interval, once))
 
 
 @app.command()
@@ -291,6 +330,7 @@ def doctor(
                                                "every board the running adb server lists."),
     toolkit: Optional[str] = typer.Option(None, "--toolkit", "-t", help="Judge against this RKNN Toolkit 1.x."),
     toolkit2: Optional[str] = TOOLKIT2,
+    adb_server: Optional[list[str]] = ADB_SERVER,
     model: Optional[list[str]] = typer.Option(None, "--model", "-m", help="A model file to check (repeatable)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every check with its evidence."),
     fmt: DoctorFormat = typer.Option("table", "--format", "-f", help="Output format."),
@@ -325,7 +365,8 @@ def doctor(
 
         with tempfile.TemporaryDirectory(prefix="rknn-doctor-") as scratch:
             report = run_doctor(python=python, devices=device, toolkit=toolkit, toolkit2=toolkit2, models=model,
-                                timeout=timeout, matrices=matrices, record_dir=scratch if bundle else None)
+                                timeout=timeout, matrices=matrices, record_dir=scratch if bundle else None,
+                                adb_servers=adb_server)
             if bundle:
                 from .doctor.bundle import write_bundle
 

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from . import judge, remedies, tables
-from .board_probe import DEFAULT_TIMEOUT, check_timeout, host_usb_report, probe, resolve_target, whole
-from .errors import ExitCode, RknnCompatError, UsageError
+from .board_probe import DEFAULT_TIMEOUT, check_timeout, host_proxy_fact, host_usb_report, probe, resolve_target, whole
+from .errors import DeviceError, ExitCode, RknnCompatError, UsageError
 from .results import MISMATCH, UNKNOWN, BoardReport, DeviceInfo, InventoryReport, Rack
 from .userfiles import read_text
 
@@ -43,16 +43,25 @@ def read_devices_file(path: str | Path) -> list[str]:
 def inventory(devices: list[str] | None = None, devices_file: str | None = None,
               toolkit: str | None = None, toolkit2: str | None = None, python: str | None = None,
               jobs: int | None = None, timeout: float = DEFAULT_TIMEOUT, matrices=None,
-              progress=None, usb: bool = True) -> InventoryReport:
-    """Probe the named boards (or every board the adb server lists) concurrently.
+              progress=None, usb: bool = True, adb_servers: list[str] | None = None,
+              lab: str | None = None) -> InventoryReport:
+    """Probe the named boards (or every board the adb servers list) concurrently.
 
     Returns an :class:`InventoryReport`; ``to_dict()`` is the JSON of
     ``rknn-compat inventory --format json``.  ``progress(done, total[, pending])`` is called
     as boards finish (``pending``: the boards still awaited, once the run is a few seconds old).
     Ctrl-C raises :class:`Interrupted` at once, carrying the boards that finished.
+    ``adb_servers`` (``HOST:PORT``) and the ``lab`` file name the adb servers to ask (default: the
+    environment's one); one board reached twice is reported once.
     """
-    from .transport import adb as adb_mod
+    from .lab import servers as lab_servers
+    from .lab.labfile import load_lab
 
+    plan = load_lab(lab) if lab else None
+    if plan is not None:
+        toolkit, toolkit2 = (toolkit, toolkit2) if toolkit or toolkit2 else (plan.toolkit, plan.toolkit2)
+        timeout = plan.timeout if plan.timeout and timeout == DEFAULT_TIMEOUT else timeout
+        jobs = jobs or plan.jobs
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or not 1 <= jobs <= 1024):
         raise UsageError("--jobs must be between 1 and 1024")
     check_timeout(timeout)
@@ -65,39 +74,46 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     resolved = resolve_target(matrix, toolkit, toolkit2, python)  # once, and fail fast on a bad --toolkit
     toolkit_info = resolved[1]
     started = time.monotonic()
-    adb = adb_mod.client()
-    listed = {e.serial: e for e in adb_mod.list_devices(adb, timeout)}
-    serials = list(dict.fromkeys(named)) if named else list(listed)
-    if not serials:
-        return InventoryReport([], toolkit_info, time.monotonic() - started, Rack(judged=resolved[0] is None))
-    workers = min(jobs or MAX_JOBS, len(serials))
-    results: dict[str, BoardReport] = {}
-    todo = list(reversed(serials))
+    addresses, wanted = lab_servers.plan_servers(adb_servers, plan)
+    listings = lab_servers.list_all(addresses, timeout, start=not adb_servers and plan is None)
+    if all(x.entries is None for x in listings):
+        raise DeviceError("; ".join(x.error for x in listings))
+    todo = lab_servers.targets(listings, named, wanted)
+    served = [x.to_dict() for x in listings]
+    if not todo:
+        return InventoryReport([], toolkit_info, time.monotonic() - started, Rack(judged=resolved[0] is None),
+                               served)
+    workers = min(jobs or MAX_JOBS, len(todo))
+    results: dict[int, BoardReport] = {}
+    queue = list(reversed(range(len(todo))))
     changed = threading.Condition()
+    # read once for all the boards: the host's USB access and its npu_transfer_proxy processes
+    host_usb = host_usb_report() if usb else None
+    host_proxy = host_proxy_fact()
 
-    host_usb = host_usb_report() if usb else None  # the host's USB access: read once, the same for all
-
-    def one(serial: str) -> BoardReport:
+    def one(index: int) -> BoardReport:
+        t = todo[index]
         try:
-            report = probe(device=serial, timeout=timeout, matrices=matrices, adb=adb, entry=listed.get(serial),
-                           usb=host_usb or False, resolved=resolved)
+            report = probe(device=t.serial, timeout=timeout, matrices=matrices, adb=t.client, entry=t.entry,
+                           usb=host_usb or False, resolved=resolved, host_proxy=host_proxy)
         except RknnCompatError as exc:
-            report = _failed(serial, toolkit_info, str(exc))
+            report = _failed(t.serial, toolkit_info, str(exc))
         except Exception as exc:  # noqa: BLE001 - one board's bug or fault never costs the others' results
-            report = _failed(serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
+            report = _failed(t.serial, toolkit_info, f"internal error probing this board: {type(exc).__name__}: {exc}")
         if host_usb is not None and report.device.transport == "adb" and report.connection.usb is None:
             report.connection.usb = dict(host_usb)
+        lab_servers.place(report, t, plan)
         return report
 
     def worker() -> None:
         while True:
             with changed:
-                if not todo:
+                if not queue:
                     return
-                serial = todo.pop()
-            report = one(serial)
+                index = queue.pop()
+            report = one(index)
             with changed:
-                results[serial] = report
+                results[index] = report
                 changed.notify_all()
 
     # daemon threads: on Ctrl-C the process exits at once instead of joining a stalled board's worker
@@ -107,24 +123,26 @@ def inventory(devices: list[str] | None = None, devices_file: str | None = None,
     shown = None
     try:
         with changed:
-            while len(results) < len(serials):
+            while len(results) < len(todo):
                 changed.wait(0.25)
                 waited = time.monotonic() - started
-                pending = [s for s in serials if s not in results] if waited >= WAITING_AFTER else []
+                pending = [todo[i].serial for i in range(len(todo)) if i not in results] \
+                    if waited >= WAITING_AFTER else []
                 if show and (len(results), pending) != shown:
                     shown = (len(results), pending)
-                    show(len(results), len(serials), pending)
+                    show(len(results), len(todo), pending)
     except KeyboardInterrupt:
-        pending = [s for s in serials if s not in results]
-        boards = [results.get(s) or _failed(s, toolkit_info, "interrupted before this board answered")
-                  for s in serials]
+        pending = [todo[i].serial for i in range(len(todo)) if i not in results]
+        boards = [results.get(i) or _failed(todo[i].serial, toolkit_info, "interrupted before this board answered")
+                  for i in range(len(todo))]
         for b in boards:
             if host_usb is not None and b.connection.usb is None:
                 b.connection.usb = dict(host_usb)
-        raise Interrupted(InventoryReport(boards, toolkit_info, time.monotonic() - started), pending) from None
-    boards = [results[s] for s in serials]
+        raise Interrupted(InventoryReport(boards, toolkit_info, time.monotonic() - started, Rack(), served),
+                          pending) from None
+    boards = lab_servers.merge_duplicates([results[i] for i in range(len(todo))])
     return InventoryReport(boards, toolkit_info, time.monotonic() - started,
-                           judge_rack(boards) if resolved[0] is None else Rack())
+                           judge_rack(boards) if resolved[0] is None else Rack(), served)
 
 
 class Interrupted(RknnCompatError):

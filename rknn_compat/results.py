@@ -101,6 +101,11 @@ class DeviceInfo:
     round_trips: int | None = None
     bytes: int | None = None
     seconds: float | None = None
+    adb_server: str | None = None  # HOST:PORT of the adb server the board was reached through
+    serialno: str | None = None  # the serial the board reports (ro.serialno, device tree)
+    boot_id: str | None = None  # /proc/sys/kernel/random/boot_id: one board, one boot
+    labels: dict | None = None  # from the lab file
+    also_seen: list | None = None  # the same board reached another way: [{"serial", "adb_server"}]
 
     def to_dict(self) -> dict:
         return {"serial": self.serial, "state": self.state, "transport": self.transport, **_present(self)}
@@ -208,11 +213,13 @@ class InventoryReport:
     toolkit: ToolkitTarget = field(default_factory=ToolkitTarget)
     seconds: float = 0.0
     rack: Rack = field(default_factory=Rack)
+    servers: list[dict] = field(default_factory=list)  # {"adb_server", "boards", "error"} per server asked
 
     @property
     def verdict(self) -> str:
         rack = [self.rack.verdict] if self.rack.verdict else []
-        return worst_verdict([b.verdict for b in self.boards] + rack)
+        down = [UNKNOWN] if any(s.get("error") for s in self.servers) else []
+        return worst_verdict([b.verdict for b in self.boards] + rack + down)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -227,4 +234,4 @@ class InventoryReport:
 
     def to_dict(self) -> dict:
         return versioned({"boards": [b.to_dict(nested=True) for b in self.boards], "summary": self.summary(),
-                          "toolkit": self.toolkit.to_dict(), "rack": self.rack.to_dict()})
+                          "toolkit": self.toolkit.to_dict(), "rack": self.rack.to_dict(), "servers": self.servers})

@@ -76,7 +76,9 @@ def test_board_flooding_one_section_costs_at_most_the_timeout(boards, adb_server
                          "--format", "json", env=adb_server.env)
     took = time.monotonic() - started
     assert res.returncode == 0, res
-    assert res.json["device"]["bytes"] > 3_500_000
+    # the probe now reads /proc/version's first line with the shell's own `read`, so the flood no
+    # longer crosses the link at all; the splitter's linear time on 4 MB is test_splitting_4_mb_...
+    assert res.json["platform"]["os"]["kernel"] == "4.4.194", res.json["platform"]["os"]
     assert took < TIMEOUT + MARGIN, took
 
 

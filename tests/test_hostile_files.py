@@ -354,8 +354,7 @@ def test_api_inventory_of_one_string_is_one_board(monkeypatch):
     from rknn_compat.transport import adb as adb_mod
 
     monkeypatch.setattr(lab_inventory, "probe", fake_probe)
-    monkeypatch.setattr(adb_mod, "list_devices", lambda adb, timeout=10: [])
-    monkeypatch.setattr(adb_mod, "client", lambda timeout=10: None)
+    monkeypatch.setattr(adb_mod, "list_devices", lambda adb, timeout=10, **kw: [])
     inv = rknn_compat.inventory(devices="127.0.0.1:7010", toolkit="1.3.2")
     assert seen == ["127.0.0.1:7010"] and len(inv.boards) == 1
 

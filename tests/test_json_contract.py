@@ -20,7 +20,8 @@ from rknn_compat.schemas import COMMANDS, SCHEMA_VERSION, schema
 
 BOARD_KEYS = {"device", "platform", "components", "toolkit", "findings", "connection", "notes", "verdict", "error"}
 DEVICE_KEYS = {"serial", "state", "transport", "model", "product", "device", "transport_id", "round_trips", "bytes",
-               "seconds"}
+               "seconds", "adb_server", "serialno", "boot_id", "labels", "also_seen"}
+SERVER_KEYS = {"adb_server", "boards", "error"}
 TOOLKIT_KEYS = {"version", "generation", "source", "matched"}  # + "reason" and "remedy" without a target
 FACT_KEYS = {"value", "evidence", "source", "reason"}  # components say "version" for "value"
 FINDING_KEYS = {"component", "status", "expected", "found", "remedy"}
@@ -100,7 +101,8 @@ def test_inventory_json(boards, board_env):
     res = run_cli("inventory", "--device", board.serial, "--toolkit", "1.3.2", "--format", "json", env=board_env)
     assert res.returncode == 1, res.stderr
     inv = res.json
-    assert set(inv) == {"schema_version", "boards", "summary", "toolkit", "rack"}
+    assert set(inv) == {"schema_version", "boards", "summary", "toolkit", "rack", "servers"}
+    assert [set(s) for s in inv["servers"]] == [SERVER_KEYS]
     assert set(inv["summary"]) == SUMMARY_KEYS
     assert set(inv["rack"]) == RACK_KEYS
     assert set(inv["toolkit"]) == {"version", "generation", "source"}

@@ -27,6 +27,8 @@ from helpers import assert_valid, check_json
 
 import rknn_compat
 from rknn_compat.read import script as probe_script
+from rknn_compat.read.ask import burst
+from rknn_compat.transport.base import MAX_OUTPUT_BYTES
 from rknn_compat.transport.fixture import FixtureTransport
 
 FAULT_TIMEOUT = 2.0
@@ -677,7 +679,7 @@ def test_script_is_a_constant_whatever_the_arguments(fleet, api, cli, tmp_path):
     for device in HOSTILE + [None, "local", "fixture:x"]:
         for toolkit in (None, "1.3.2", "1.7.5", "1.1.0"):
             rknn_compat.probe(device, toolkit=toolkit, transport=spy, usb=False)
-    assert spy.scripts and set(spy.scripts) == {probe_script.SCRIPT}
+    assert spy.scripts and set(spy.scripts) == {burst(probe_script.SCRIPT, MAX_OUTPUT_BYTES)}
     assert probe_script.build_script() == probe_script.SCRIPT
     assert not spy.paths
 
@@ -699,8 +701,9 @@ def _shell_words(script: str) -> list[str]:
     return re.findall(r"[A-Za-z_][\w.-]*", unquoted)
 
 
-def test_script_has_no_writes():
-    script = probe_script.SCRIPT
+@pytest.mark.parametrize("script", [probe_script.SCRIPT, burst(probe_script.SCRIPT, MAX_OUTPUT_BYTES)],
+                         ids=["streamed", "burst"])
+def test_script_has_no_writes(script):
     targets = re.findall(r"(?<![\w'])\d*(>>?|&>)\s*(&\d|[^\s;|&)]+)", script)
     assert targets, "the scan found no redirection at all: the regex is wrong"
     for op, target in targets:

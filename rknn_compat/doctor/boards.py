@@ -29,6 +29,8 @@ def boards_area(ctx: Context) -> list[Check]:
 
 
 def _listed(ctx: Context) -> list[str] | Check:
+    if ctx.adb_servers:
+        return _listed_on_servers(ctx)
     from ..transport import adb
     from .adb import server_version
 
@@ -48,6 +50,25 @@ def _listed(ctx: Context) -> list[str] | Check:
     return [e.serial for e in entries]
 
 
+def _listed_on_servers(ctx: Context) -> list[str] | Check:
+    """--adb-server: the boards every named server lists (a named server is never started)."""
+    from ..lab import servers as lab_servers
+    from ..transport.adb_client import servers
+
+    try:
+        listings = lab_servers.list_all(servers(ctx.adb_servers), ctx.timeout, start=False)
+    except RknnCompatError as exc:
+        return Check("boards", UNKNOWN, "boards", found=str(exc))
+    up = [x for x in listings if x.entries is not None]
+    if not up:
+        return Check("boards", UNKNOWN, "boards", found="; ".join(x.error for x in listings))
+    serials = list(dict.fromkeys(e.serial for x in up for e in x.entries))
+    if not serials:
+        return Check("boards", WARNING, "boards", found=f"{', '.join(str(x.server) for x in up)} list no board",
+                     remedy="Connect a board (USB, or adb connect HOST:PORT) and check `adb devices`.")
+    return serials
+
+
 def _board(ctx: Context, device: str, index: int) -> Check:
     from ..board_probe import probe
 
@@ -57,7 +78,7 @@ def _board(ctx: Context, device: str, index: int) -> Check:
     record = str(ctx.record_dir / f"board-{index + 1}.json") if ctx.record_dir else None
     try:
         report = probe(device=device, timeout=ctx.timeout, matrices=ctx.matrices, usb=False, resolved=resolved,
-                       record=record)
+                       record=record, adb_servers=ctx.adb_servers or None)
     except RknnCompatError as exc:  # a bad --device (fixture file, address): this board only
         return Check(f"board:{device}", UNKNOWN, f"board {device}", found=str(exc))
     return board_check(report, device)

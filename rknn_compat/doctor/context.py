@@ -43,6 +43,7 @@ class Context:
     toolkit: str | None = None
     toolkit2: str | None = None
     devices: list[str] = field(default_factory=list)
+    adb_servers: list[str] = field(default_factory=list)  # --adb-server HOST:PORT: where boards are looked for
     models: list[str] = field(default_factory=list)
     timeout: float = 15.0
     matrices: str | None = None

@@ -35,7 +35,8 @@ AREAS: tuple[tuple[str, str, Callable[[Context], list[Check]]], ...] = (
 
 def doctor(python: str | None = None, devices: list[str] | None = None, toolkit: str | None = None,
            toolkit2: str | None = None, models: list[str] | None = None, timeout: float = 15.0,
-           matrices=None, record_dir: str | Path | None = None, areas: tuple[str, ...] | None = None) -> DoctorReport:
+           matrices=None, record_dir: str | Path | None = None, areas: tuple[str, ...] | None = None,
+           adb_servers: list[str] | None = None) -> DoctorReport:
     """Check the whole chain; ``areas`` limits the run to some area ids (tests, scripts)."""
     if toolkit and toolkit2:
         raise UsageError("give --toolkit or --toolkit2, not both")
@@ -45,6 +46,7 @@ def doctor(python: str | None = None, devices: list[str] | None = None, toolkit:
         _resolve(python)  # a missing or non-executable --python is a usage error, before anything runs
     started = time.monotonic()
     ctx = Context(python=python, toolkit=toolkit, toolkit2=toolkit2, devices=list(devices or []),
+                  adb_servers=list(adb_servers or []),
                   models=list(models or []), timeout=timeout, matrices=matrices,
                   record_dir=Path(record_dir) if record_dir else None).load()
     plan = list(AREAS) + ([("model", "Models", model_area)] if ctx.models else [])

@@ -28,6 +28,7 @@ class Format(str, Enum):
     JSONL = "jsonl"
     CSV = "csv"
     MARKDOWN = "markdown"
+    JUNIT = "junit"
 
 
 def choices(name: str, *formats: Format) -> type[Enum]:
@@ -70,7 +71,7 @@ def rows_text(rows: list[dict], columns: list[tuple[str, str]], fmt: str) -> str
         return buf.getvalue()
     from tabulate import tabulate  # only the text formats pay for it
 
-    table = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
+    table = [[_cell(row.get(key)).strip() for key, _ in columns] for row in rows]
     style = "github" if fmt == "markdown" else "simple"
     return tabulate(table, headers=[h for _, h in columns], tablefmt=style, disable_numparse=True) + "\n"
 

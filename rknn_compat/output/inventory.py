@@ -19,7 +19,7 @@ SUMMARY_ORDER = (COMPATIBLE, CONSISTENT, NOT_READY, INCOMPATIBLE, UNKNOWN)
 ALWAYS_COUNTED = (INCOMPATIBLE, UNKNOWN)  # the other counts show only when not zero
 
 INVENTORY_COLUMNS = [
-    ("serial", "serial"), ("model", "model"), ("soc", "SoC"), ("os", "OS"),
+    ("serial", "serial"), ("adb_server", "adb server"), ("model", "model"), ("soc", "SoC"), ("os", "OS"),
     ("npu_driver", "NPU driver"), ("rknn_server", "rknn_server"), ("librknn_runtime", "runtime"),
     ("matched", "matches toolkit"), ("verdict", "verdict"), ("error", "error"),
 ]
@@ -27,7 +27,7 @@ INVENTORY_COLUMNS = [
 
 def inventory_row(b: BoardReport) -> dict:
     """The flat row of one board (table, CSV); JSON carries the full report instead."""
-    row = {"serial": b.device.serial, "model": b.device.model,
+    row = {"serial": b.device.serial, "adb_server": b.device.adb_server, "model": b.device.model,
            "state": b.device.state, "verdict": b.verdict, "error": b.error or ""}
     for key in ("soc", "os"):
         fact = b.platform.get(key)
@@ -48,12 +48,16 @@ def inventory_text(inv: InventoryReport, fmt: str) -> str:
         return formats.to_json(inv.to_dict()) + "\n"
     if fmt == "jsonl":
         return formats.to_jsonl([b.to_dict() for b in inv.boards])
+    if fmt == "junit":
+        from .junit import inventory_junit
+
+        return inventory_junit(inv)
     rows = [inventory_row(b) for b in inv.boards]
     text = formats.rows_text(rows, INVENTORY_COLUMNS, "csv" if fmt == "csv" else "table")
     if fmt == "csv":
         return text
     s = inv.summary()
-    lines = [text]
+    lines = [text + "".join(f"{x['error']}\n" for x in inv.servers if x.get("error"))]
     if not inv.rack.judged:
         lines.append(f"target toolkit: {inv.toolkit.version} ({inv.toolkit.source})")
     else:

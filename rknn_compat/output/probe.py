@@ -16,7 +16,8 @@ def probe_text(report: BoardReport, fmt: str) -> str:
     dev = report.device
     safe = formats.printable  # every string here may come from the board: no raw control characters
     lines = [safe(f"board {dev.serial}  ({dev.transport}, state {dev.state}"
-                  + (f", model {dev.model}" if dev.model else "") + ")")]
+                  + (f", model {dev.model}" if dev.model else "")
+                  + (f", adb server {dev.adb_server}" if dev.adb_server else "") + ")")]
     facts = []
     for key in ("soc", "os"):
         fact = report.platform.get(key)

@@ -9,9 +9,11 @@ when the kernel log has rotated, the NPU firmware image on RK3399Pro.
 from __future__ import annotations
 
 from ..results import Fact
-from . import drivers, identity, userspace
+from . import board_id, drivers, identity, userspace
 from .script import (
+    BOOT_ID_FILE,
     DEBUGFS,
+    DT_SERIAL_FILE,
     GALCORE_KO_PATHS,
     LOADED_VERSION_FILES,
     RKNN_SERVER_PATHS,
@@ -77,6 +79,18 @@ def _soc(answer: Answer) -> Fact:
             return Fact(soc, evidence, "getprop")
         reasons.append(f"getprop: {evidence}")
     return Fact.unknown("; ".join(reasons), "cat /proc/device-tree/compatible; getprop")
+
+
+def board_identity(answer: Answer) -> tuple[str | None, str | None]:
+    """(boot id, serial number) of the board that answered, None where it did not say."""
+    sec = answer.sections.get("board_id")
+    boot = board_id.boot_id(_text(sec, BOOT_ID_FILE)) if sec else None
+    serial, _evidence = board_id.serial_from_props(_props(answer))
+    if not serial and sec:
+        serial, _evidence = board_id.serial_from_device_tree(_text(sec, DT_SERIAL_FILE))
+    if not serial and sec:
+        serial, _evidence = board_id.serial_from_cmdline(_text(sec, "/proc/cmdline"))
+    return boot, serial
 
 
 def _props(answer: Answer) -> dict[str, str]:

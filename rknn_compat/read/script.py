@@ -53,6 +53,10 @@ LOADED_VERSION_FILES = (
 )
 DEBUGFS = "/sys/kernel/debug"
 
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+DT_SERIAL_FILE = "/proc/device-tree/serial-number"
+BOARD_ID_FILES = (BOOT_ID_FILE, DT_SERIAL_FILE, "/proc/cmdline")
+
 SERVER_PATTERN = r"build|rknn_server version"
 RUNTIME_PATTERN = r"librknn_runtime version|librknnrt version|librknnmrt version"
 KO_PATTERN = r"VERSION\$"
@@ -73,18 +77,26 @@ def build_script() -> str:
         f"E() {{ printf '\\n{MARK} end %s %s\\n' \"$1\" \"$2\"; }}",
         f"M() {{ printf '\\n{MARK} %s %s\\n' \"$1\" \"$2\"; }}",
         # strings when the board has it (run, not `command -v`: busybox's sh names applets it
-        # has no link for), else grep's own binary search (same lines, cut)
-        "X() { if strings /dev/null >/dev/null 2>&1; then M tool strings; "
+        # has no link for), else grep's own binary search (same lines, cut); tried once, as every
+        # process costs a slow board's CPU
+        "if strings /dev/null >/dev/null 2>&1; then T=strings; else T=grep; fi",
+        "X() { if [ \"$T\" = strings ]; then M tool strings; "
         "strings \"$1\" | grep -i -E \"$2\" | head -n 40; "
         "else M tool grep; grep -a -o -E \"[ -~]{0,80}($2)[ -~]{0,120}\" \"$1\" | head -n 40; fi; }",
         "S id; id 2>&1; E id $?",
-        "S kernel; cat /proc/version 2>&1; E kernel $?",
+        # one-line and short files are read by the shell itself (`read`): a process less each
+        "S kernel; l=; IFS= read -r l < /proc/version; [ -n \"$l\" ] && printf '%s\\n' \"$l\"; E kernel $?",
         "S compatible; cat /proc/device-tree/compatible 2>&1; E compatible $?",
         "S getprop; if command -v getprop >/dev/null 2>&1; then getprop 2>&1 | grep -E "
         "'^\\[ro\\.(board\\.platform|product\\.(model|board|name|device|manufacturer)|hardware|"
-        "soc\\.model|build\\.version\\.release|build\\.version\\.sdk)\\]'; "
+        "soc\\.model|build\\.version\\.release|build\\.version\\.sdk|serialno|boot\\.serialno)\\]'; "
         "else echo 'getprop: not found'; fi; E getprop $?",
-        "S os_release; cat /etc/os-release 2>&1 | head -n 20; E os_release $?",
+        "S os_release; n=0; while [ $n -lt 20 ] && { IFS= read -r l || [ -n \"$l\" ]; }; do "
+        "printf '%s\\n' \"$l\"; n=$((n+1)); l=; done < /etc/os-release; E os_release $?",
+        # which board this is (read/board_id.py), with the shell's own `read`: no process
+        f"S board_id; for f in {' '.join(BOARD_ID_FILES)}; do l=; if [ -r \"$f\" ]; then "
+        "read -r l < \"$f\"; fi; if [ -n \"$l\" ]; then M file \"$f\"; printf '%s\\n' \"$l\"; fi; done; "
+        "E board_id 0",
         "S dmesg; dmesg 2>&1 | grep -i -E 'galcore|rknpu|klogctl|not permitted|denied|not found' "
         "| tail -n 40; E dmesg $?",
         "S modules; grep -E '^(galcore|rknpu) ' /proc/modules 2>&1; "

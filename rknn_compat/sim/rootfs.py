@@ -22,6 +22,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 from rknn_compat.sim.blobs import debugfs_mounted, elf_blob, loaded_driver_nodes, npu_files
@@ -300,6 +301,8 @@ def _write_proc(profile: Profile, root: Path) -> None:
     _write(root, "/proc/version", profile.proc_version.rstrip("\n") + "\n", 0o444)
     _write(root, "/proc/cpuinfo", profile.cpuinfo or default_cpuinfo(profile), 0o444)
     _write(root, "/proc/uptime", "3612.48 7001.20\n", 0o444)
+    # drawn afresh for every board, as the kernel does at every boot: tells two boards apart
+    _write(root, "/proc/sys/kernel/random/boot_id", f"{uuid.uuid4()}\n", 0o444)
     _write(root, "/proc/loadavg", "0.08 0.03 0.01 1/97 1024\n", 0o444)
     _write(root, "/proc/cmdline", "earlycon=uart8250,mmio32,0xff550000 console=ttyFIQ0 "
            "root=PARTUUID=614e0000-0000 rootwait\n", 0o444)
@@ -343,6 +346,8 @@ def _write_sys(profile: Profile, root: Path) -> None:
     _write(root, f"{dt}/compatible", "".join(c + "\0" for c in profile.compatible), 0o444)
     _write(root, f"{dt}/model", profile.dt_model + "\0", 0o444)
     _write(root, f"{dt}/name", "\0", 0o444)
+    if profile.serialno:  # U-Boot's copy of the serial burnt into vendor storage
+        _write(root, f"{dt}/serial-number", profile.serialno + "\0", 0o444)
     npu = profile.npu
     if npu.get("galcore_loaded"):
         m = "/sys/module/galcore"

@@ -10,7 +10,6 @@ the timeout, and a flood of output is cut off.
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
 import subprocess
@@ -18,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from ..errors import DeviceError, UsageError
+from ..errors import DeviceError
 from . import adb_server as server
 from .adb_server import Deadline
 from .base import MAX_OUTPUT_BYTES, CommandResult
@@ -52,33 +51,34 @@ _started_servers: set[tuple[str, int]] = set()  # said once per process
 
 def server_address() -> tuple[str, int]:
     """(host, port) of the adb server this environment names; a bad port is a usage error."""
-    port_text = os.environ.get("ANDROID_ADB_SERVER_PORT", str(DEFAULT_PORT))
-    if not (port_text.isascii() and port_text.isdigit() and 1 <= int(port_text) <= MAX_PORT):
-        raise UsageError(f"ANDROID_ADB_SERVER_PORT={port_text[:40]!r} is not a port number (1-{MAX_PORT})")
-    return os.environ.get("ANDROID_ADB_SERVER_ADDRESS") or "127.0.0.1", int(port_text)
+    from .adb_client import default_server
+
+    server = default_server()
+    return server.host, server.port
 
 
-def client(timeout: float = SERVER_TIMEOUT):
-    """An adbutils client for the adb server this environment names (ANDROID_ADB_SERVER_PORT).
+def client(timeout: float = SERVER_TIMEOUT, server=None):
+    """An adbutils client for ``server``, else the one this environment names (ANDROID_ADB_SERVER_PORT).
 
-    The port is checked before adbutils is imported: adbutils parses it at import time and
-    raises a bare ValueError on a bad one.
+    Only its address is used on the data path (below); the port is checked before adbutils is
+    imported, since adbutils parses it at import time and raises a bare ValueError on a bad one.
     """
-    host, port = server_address()
-    import adbutils
+    from . import adb_client
 
-    return adbutils.AdbClient(host=host, port=port, socket_timeout=timeout)
+    return adb_client.client(server, timeout, start=server is None)
 
 
-def list_devices(adb, timeout: float = SERVER_TIMEOUT) -> list[DeviceEntry]:
+def list_devices(adb, timeout: float = SERVER_TIMEOUT, start: bool | None = None) -> list[DeviceEntry]:
     """Every board the server knows, in all states (``adb devices -l``), within ``timeout``.
 
-    Starts the adb server when none listens on a local port, as the adb command does, and says
-    so once on stderr.
+    ``start``: start the adb server when none listens on a local port, as the adb command does,
+    and say so once on stderr; a server named by address (``--adb-server``) is never started.
     """
     from .adb_devices import adb_devices
 
-    listing = _host_query(adb, "host:devices-l", timeout, start=True)
+    if start is None:  # a client of a server named by address says so (adb_client.client)
+        start = not getattr(adb, "never_start", False)
+    listing = _host_query(adb, "host:devices-l", timeout, start=start)
     entries = []
     for row in adb_devices(listing):
         tags = {k: v for k, v in row.items() if k not in ("serial", "state", "detail")}

@@ -30,18 +30,13 @@ class RecordingTransport:
         self.kind = inner.kind
         self.serial = inner.serial
         self.device = device or {}
-        self.runs: list[dict] = []
+        self.runs: list[CommandResult] = []
         self.files: dict[str, str | None] = {}
         self.read_error: str | None = None
 
     def run(self, script: str, timeout: float) -> CommandResult:
         result = self.inner.run(script, timeout)
-        self.runs.append({
-            "stdout_b64": base64.b64encode(result.stdout).decode(),
-            "exit_code": result.exit_code,
-            "complete": result.complete,
-            "error": result.error,
-        })
+        self.runs.append(result)  # kept, not copied: save() writes it as the probe finally read it
         return result
 
     def read_file(self, path: str, timeout: float, limit: int = 4 * 1024 * 1024) -> bytes | None:
@@ -53,7 +48,10 @@ class RecordingTransport:
 
     def save(self, path: str | Path) -> None:
         doc = {"format": FORMAT, "serial": self.serial, "transport": self.kind,
-               "device": self.device, "runs": self.runs, "files": self.files}
+               "device": self.device,
+               "runs": [{"stdout_b64": base64.b64encode(r.stdout).decode(), "exit_code": r.exit_code,
+                         "complete": r.complete, "error": r.error} for r in self.runs],
+               "files": self.files}
         write_text(path, json.dumps(doc, indent=1) + "\n", "recording")
 
 
