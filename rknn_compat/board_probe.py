@@ -124,8 +124,12 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
         raise UsageError("give --toolkit or --toolkit2, not both")
     if toolkit or toolkit2:
         gen = "rknpu1" if toolkit else "rknpu2"
-        rel = matrix.release(toolkit or toolkit2, gen)
-        return rel, ToolkitTarget(str(rel.toolkit), gen, "--toolkit" if toolkit else "--toolkit2")
+        flag = "--toolkit" if toolkit else "--toolkit2"
+        try:
+            rel = matrix.release(toolkit or toolkit2, gen)
+        except tables.NewerThanTables as exc:  # judged by the product's rule (exit 3 where it says nothing)
+            return exc.derived, ToolkitTarget(str(exc.wanted), gen, flag, kind=exc.derived.kind)
+        return rel, ToolkitTarget(str(rel.toolkit), gen, flag)
     from .host.toolkit import installed_toolkit
 
     info = installed_toolkit(python)
@@ -134,6 +138,9 @@ def resolve_target(matrix, toolkit, toolkit2, python) -> tuple[object, ToolkitTa
         return None, ToolkitTarget(reason=info.reason or f"no rknn-toolkit {where}", remedy=remedies.NO_TARGET)
     try:
         rel = matrix.release(info.version, info.generation)
+    except tables.NewerThanTables as exc:
+        return exc.derived, ToolkitTarget(str(exc.wanted), info.generation, f"{info.distribution} {where}",
+                                          kind=exc.derived.kind)
     except RknnCompatError as exc:
         return None, ToolkitTarget(str(info.version), info.generation, where,
                                    f"{info.distribution} {info.version} {where}: {exc}", remedies.NO_TARGET)
@@ -242,6 +249,7 @@ def _read_board(report: BoardReport, transport, timeout: float, matrix, target, 
                             usb=report.connection.usb)
     report.findings += judgement.findings
     report.toolkit.matched = judgement.matched
+    report.toolkit.matched_kind = judgement.matched_kind
     report.notes += judgement.notes
     report.verdict = judgement.verdict
     platform = matrix.platform(report.platform["soc"].value)

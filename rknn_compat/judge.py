@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import remedies
+from . import board_rules, remedies
 from .results import (
     COMPATIBLE,
     CONSISTENT,
@@ -28,6 +28,7 @@ from .results import (
     worst_verdict,
 )
 from .tables import COMPONENTS, Matrix, Release
+from .tables.model import BOARD, DERIVED, TOOLKIT
 from .versions import Version, VersionError, parse_version
 
 
@@ -35,8 +36,9 @@ from .versions import Version, VersionError, parse_version
 class Judgement:
     findings: list[Finding] = field(default_factory=list)
     verdict: str = UNKNOWN
-    matched: list[str] = field(default_factory=list)  # toolkit releases the board fits
+    matched: list[str] = field(default_factory=list)  # releases the board fits
     notes: list[str] = field(default_factory=list)
+    matched_kind: str | None = None  # what matched names: toolkit releases, a board release, a derived row
 
 
 def board_generation(matrix: Matrix, platform: dict[str, Fact], components: dict[str, Fact]) -> str | None:
@@ -84,16 +86,34 @@ def judge(matrix: Matrix, platform: dict[str, Fact], components: dict[str, Fact]
     versions = {c: _version(components.get(c, Fact())) for c in COMPONENTS}
     drv = components.get("npu_driver", Fact())
     installed = _installed(drv, versions["npu_driver"])
-    out.matched = _matched(matrix, versions, gen)
-    if installed is not None and not out.matched:  # as it will be after a reboot
-        out.matched = _matched(matrix, {**versions, "npu_driver": installed}, gen)
+    toolkits = _matched(matrix, versions, gen)
+    if installed is not None and not toolkits:  # as it will be after a reboot
+        toolkits = _matched(matrix, {**versions, "npu_driver": installed}, gen)
+    own = None if toolkits else (board_rules.board_release(matrix, versions, gen)
+                                 or board_rules.newer_release(matrix, versions, gen))
+    out.matched, out.matched_kind = (toolkits, TOOLKIT) if toolkits else \
+        ([own.label], own.kind) if own is not None else ([], None)
     if target is not None:
         for comp in COMPONENTS:
             out.findings += _against_target(comp, components.get(comp, Fact()), versions[comp],
-                                            installed if comp == "npu_driver" else None, target, out.matched, soc)
+                                            installed if comp == "npu_driver" else None, target, toolkits, soc,
+                                            own if own is not None and own.kind == BOARD else None)
+        out.findings = _server_layout(matrix, out.findings, soc, target.toolkit)
+        out.findings = board_rules.mark_derived(out.findings, target, versions)
         out.notes += _precompile_notes(matrix, versions["rknn_server"], target)
+        out.notes += list(target.notes) if target.kind == DERIVED else []
+    elif own is not None:  # a board-only release, or one newer than the tables: judged against that row
+        for comp in COMPONENTS:
+            out.findings += _against_target(comp, components.get(comp, Fact()), versions[comp],
+                                            installed if comp == "npu_driver" else None, own, [], soc)
+        out.findings = board_rules.mark_derived(out.findings, own, versions)
+        if own.kind == BOARD:
+            out.findings.append(board_rules.no_toolkit_finding(matrix, own, soc))
+        out.notes += list(own.notes)
     else:
         out.findings += _against_itself(matrix, components, versions, installed, out.matched, gen)
+        out.findings = _server_layout(matrix, out.findings, soc, versions["librknn_runtime"])
+    out.findings += board_rules.rule_findings(matrix, gen, soc, versions)
     out.findings += _readiness(running, platform, components, gen, host_proxy, usb)
     out.verdict = _verdict(out.findings, target is not None)
     return out
@@ -135,8 +155,17 @@ def _missing(comp: str, fact: Fact, expected: str | None, target: Release | None
     return Finding(comp, UNKNOWN, expected, None, remedies.unreadable(comp, fact.reason))
 
 
+def _server_layout(matrix: Matrix, findings: list[Finding], soc: str | None, release: Version | None) -> list[Finding]:
+    """No rknn_server where the platform had none at that release (RV1103/RV1106 before 1.5.0) is no fault."""
+    shipped = board_rules.server_not_shipped(matrix, soc, release)
+    if shipped is None:
+        return findings
+    return [shipped if f.component == "rknn_server" and f.found == "not installed" else f for f in findings]
+
+
 def _against_target(comp: str, fact: Fact, version: Version | None, installed: Version | None,
-                    target: Release, matched: list[str], soc: str | None) -> list[Finding]:
+                    target: Release, matched: list[str], soc: str | None,
+                    runs: Release | None = None) -> list[Finding]:
     req = target.components[comp]
     expected = req.describe()
     if version is None:
@@ -149,6 +178,8 @@ def _against_target(comp: str, fact: Fact, version: Version | None, installed: V
         return [_not_loaded(comp, version, installed)]
     newer = version.sort_key() > max(v.sort_key() for v in _req_versions(req))
     remedy = remedies.version_mismatch(target, newer, matched, soc)
+    if runs is not None:
+        remedy += " " + remedies.board_runs(runs)
     if installed is not None:
         remedy += " " + remedies.driver_not_loaded(installed, version)
     return [Finding(comp, MISMATCH, expected, _found(version, installed), remedy)]

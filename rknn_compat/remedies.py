@@ -71,14 +71,15 @@ def bring_board_to(soc: str | None, target: Release) -> str:
 
 def version_mismatch(target: Release, newer: bool, matched: list[str], soc: str | None) -> str:
     how = bring_board_to(soc, target)
+    tool = "RKNN Toolkit " if target.generation == "rknpu1" else ""
     if newer and matched:
-        return (f"Upgrade RKNN Toolkit on the host to {' or '.join(matched)} (the release this board matches), "
+        return (f"Upgrade {target.product} on the host to {' or '.join(matched)} (the release this board matches), "
                 f"or put the {target.toolkit} release on the board: {how}.")
     if newer:
         return (f"The board is newer than {target.product} {target.toolkit}: upgrade the toolkit on the host, "
                 f"or put the {target.toolkit} release on the board: {how}.")
     return f"Upgrade the board to the {target.toolkit} release: {how}" + (
-        f"; or use RKNN Toolkit {' or '.join(matched)} on the host (the release this board matches)."
+        f"; or use {tool}{' or '.join(matched)} on the host (the release this board matches)."
         if matched else ".")
 
 
@@ -135,6 +136,10 @@ def installed_differs(installed, loaded, fits: bool | None) -> str:
 
 def below_recommended(component: str, version, wanted: str, target: Release | None) -> str:
     who = f"{target.product} {target.toolkit}" if target else "RKNN-Toolkit2"
+    if component != "npu_driver" and target is not None:  # the product's same-version recommendation
+        return (f"{COMPONENT_LABELS[component]} {version} is not the {wanted} Rockchip recommends for {who} "
+                f"({target.cites['components']}): it may work; if it fails, install rknn_server and the runtime "
+                "of that release together.")
     return (f"{COMPONENT_LABELS[component]} {version} is below what Rockchip recommends for {who} ({wanted}, "
             "RKNPU Quick Start 1.6.0 section 3.4.1): it may work; if it fails, update the board's kernel "
             "(the RKNPU2 driver is part of it).")
@@ -169,3 +174,41 @@ def rknn_server_down(android: bool, generation: str = "rknpu1", path: str | None
            else "start it: `start_rknn.sh` (or `restart_rknn.sh`), and check that /usr/bin/rknn_server is executable")
     return ("rknn_server is installed but not running, so init_runtime() fails with "
             f"RKNN_ERR_DEVICE_UNAVAILABLE (driver open fail, -9): {how}.")
+
+
+def board_runs(release: Release) -> str:
+    """With a target: what the board runs when that is a board-only release."""
+    comps = ", ".join(f"{k} {v.describe()}" for k, v in release.components.items())
+    return (f"The board runs {release.label}, a board release of rockchip-linux/rknpu that no RKNN Toolkit release "
+            f"matches ({comps}).")
+
+
+def board_release_without_toolkit(release: Release, nearest: list[str], soc: str | None) -> str:
+    near = " or ".join(nearest) or "none"
+    shipped = f"; it shipped for {', '.join(release.socs)}" if release.socs else ""
+    if soc and release.socs and soc.upper() not in {s.upper() for s in release.socs}:
+        shipped += f", not {soc}"
+    return (f"The board's components belong to {release.label} ({release.released or 'undated'}{shipped}), a "
+            f"board release no RKNN Toolkit release matches; the nearest toolkit releases are {near}. Use one "
+            "of them (check it with --toolkit X.Y.Z), or bring the board to a toolkit release: push rknpu's "
+            "drivers of that release (rknn_server, librknn_runtime and galcore.ko together), then reboot.")
+
+
+def derived_unstated(component: str, release: Release) -> str:
+    return (f"{release.product} {release.toolkit} is newer than the tables and its rule states no "
+            f"{COMPONENT_LABELS[component]} version, so it cannot be judged: add a row for {release.toolkit} "
+            "(copy matrices/ and pass --matrices; README, 'Adding a row').")
+
+
+def server_not_shipped(soc: str, since) -> str:
+    return (f"{soc} had no rknn_server before RKNN-Toolkit2 {since} (toolkit2 changelog v{since}): on-board "
+            f"inference needs none; for connected mode (running from the PC) update the board to {since} or "
+            "later, with rknn_server in /oem/usr/bin.")
+
+
+def rule_unmet(rule, found) -> str:
+    comps = " and ".join(COMPONENT_LABELS[c] for c in rule.components)
+    if rule.recommended:
+        return (f"{rule.text} This board has {found}: it may work; if on-board debugging fails, update {comps} to "
+                f"{rule.minimum} or later ({rule.cite}).")
+    return f"{rule.text} This board has {found}: update {comps} to {rule.minimum} or later ({rule.cite})."

@@ -121,6 +121,8 @@ class ToolkitTarget:
     reason: str | None = None  # why there is no target
     remedy: str | None = None  # no target: how to give one
     matched: list[str] | None = None  # releases the board fits (set by the judge)
+    matched_kind: str | None = None  # what matched names: "toolkit" releases, a "board" release, a "derived" row
+    kind: str | None = None  # "derived": the target is newer than the tables, judged by its product's rule
 
     def to_dict(self) -> dict:
         return {"version": self.version, "generation": self.generation, "source": self.source, **_present(self)}

@@ -23,7 +23,8 @@ ALLOWED = {
     "read": {"errors", "versions", "tables", "results"},
     "transport": {"errors", "read", "userfiles"},
     "remedies": {"tables"},
-    "judge": {"errors", "versions", "tables", "results", "remedies"},
+    "board_rules": {"errors", "versions", "tables", "results", "remedies"},  # the judge's rules beyond the rows
+    "judge": {"errors", "versions", "tables", "results", "remedies", "board_rules"},
     "lookup": {"errors", "versions", "tables", "read"},  # a board's line -> a reverse look-up of the tables
     "host": {"errors", "versions", "tables", "userfiles", "schemas"},
     "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain", "schemas"},

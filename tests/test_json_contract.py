@@ -22,7 +22,8 @@ BOARD_KEYS = {"device", "platform", "components", "toolkit", "findings", "connec
 DEVICE_KEYS = {"serial", "state", "transport", "model", "product", "device", "transport_id", "round_trips", "bytes",
                "seconds", "adb_server", "serialno", "boot_id", "labels", "also_seen"}
 SERVER_KEYS = {"adb_server", "boards", "error"}
-TOOLKIT_KEYS = {"version", "generation", "source", "matched"}  # + "reason" and "remedy" without a target
+TOOLKIT_KEYS = {"version", "generation", "source", "matched", "matched_kind"}  # + "reason"/"remedy" without a target
+# + "kind": "derived" when the target is newer than the tables (judged by its product's rule)
 FACT_KEYS = {"value", "evidence", "source", "reason"}  # components say "version" for "value"
 FINDING_KEYS = {"component", "status", "expected", "found", "remedy"}
 CONNECTION_KEYS = {"adb_state", "rknn_server_process", "usb", "host_npu_transfer_proxy"}
@@ -42,7 +43,7 @@ def _check_board(board: dict, top: bool = False) -> None:
     assert (board.get("schema_version") == SCHEMA_VERSION) is top
     assert set(board["device"]) <= DEVICE_KEYS and {"serial", "state", "transport"} <= set(board["device"])
     assert set(board["toolkit"]) >= {"version", "generation", "source"}
-    assert set(board["toolkit"]) <= TOOLKIT_KEYS | {"reason", "remedy"}
+    assert set(board["toolkit"]) <= TOOLKIT_KEYS | {"reason", "remedy", "kind"}
     for fact in board["platform"].values():
         assert FACT_KEYS <= set(fact)
     for fact in board["components"].values():

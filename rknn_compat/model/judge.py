@@ -156,6 +156,7 @@ def _rknn_board(report: ModelReport, matrix: Matrix, rules: ModelRules, board: B
         _library(report, rules, board)
         if board.runtime_library != "librknnmrt":
             _model_version(report, rules, board.runtime, "the board's librknnrt")
+        _size_rules(report, matrix, board)
         return
     built = toolkit_version(facts.get("toolkit_version"))
     _precompile(report, matrix, built, board.rknn_server, "a board with rknn_server", by_toolkit=False)
@@ -170,6 +171,32 @@ def _rknn_board(report: ModelReport, matrix: Matrix, rules: ModelRules, board: B
              "rknn_server is not installed, which is how the Mini driver looks; the Mini driver runs only "
              "pre-compiled models (RKNN_ERR_NON_PRE_COMPILED_MODEL_ON_MINI_DRIVER): export one with "
              "rknn.export_rknn_precompile_model() or install the full driver.", "ug-1.7.5-en")
+
+
+def _size_rules(report: ModelReport, matrix: Matrix, board: BoardFacts) -> None:
+    """rknn_server_proxy.md 2.2: a model over 2 GB needs rknn_server >= 2.0.0b0 (connected mode only).
+
+    The dynamic-shape rule of the same section is not applied: the .rknn reader does not read
+    whether a model's inputs are dynamic.
+    """
+    for rule in matrix.rules_for("rknpu2", board.soc):
+        if rule.model_bytes_over is None or report.size is None or report.size <= rule.model_bytes_over:
+            continue
+        need = f"rknn_server >= {rule.minimum}"
+        found = f"{report.size} bytes"
+        if board.rknn_server_installed is False:
+            _add(report, "model_size", WARNING, need, f"{found}, no rknn_server",
+                 f"{rule.text} The board has no rknn_server: on-board inference does not need it, connected "
+                 "mode (running from the PC) does.", str(rule.cite))
+        elif board.rknn_server is None:
+            _add(report, "model_size", UNKNOWN, need, found,
+                 f"{rule.text} The board's rknn_server version is unknown.", str(rule.cite))
+        elif board.rknn_server.sort_key() < rule.minimum.sort_key():
+            _add(report, "model_size", MISMATCH, need, f"{found}, rknn_server {board.rknn_server}",
+                 f"{rule.text} Update rknn_server (and librknnrt) on the board to {rule.minimum} or newer for "
+                 "connected mode.", str(rule.cite))
+        else:
+            _add(report, "model_size", OK, need, f"{found}, rknn_server {board.rknn_server}", None, str(rule.cite))
 
 
 def _platform(report: ModelReport, rules: ModelRules, board: BoardFacts) -> None:

@@ -38,7 +38,8 @@ def probe_text(report: BoardReport, fmt: str) -> str:
             lines.append(safe(f"note: {label(key, fact)}: {fact.extra['note']}"))
     lines += [safe(line) for line in target_lines(report.toolkit)]
     if report.toolkit.matched is not None:
-        lines.append(safe("board matches toolkit: " + (", ".join(report.toolkit.matched) or "none")))
+        lines.append(safe(f"board matches {_what(report.toolkit.matched_kind)}: "
+                          + (", ".join(report.toolkit.matched) or "none")))
     if report.findings:
         rows = [{"c": f.component, "s": f.status, "e": f.expected or "", "f": f.found or ""}
                 for f in report.findings]
@@ -58,7 +59,7 @@ def probe_text(report: BoardReport, fmt: str) -> str:
         lines.append(safe(f"note: {note}"))
     if report.error:
         lines.append(safe(f"error: {report.error}"))
-    lines.append(safe(f"verdict: {verdict_text(report.verdict, report.toolkit.matched)}"))
+    lines.append(safe(f"verdict: {verdict_text(report.verdict, report.toolkit.matched, report.toolkit.matched_kind)}"))
     return "\n".join(lines) + "\n"
 
 
@@ -75,9 +76,17 @@ def target_lines(tk: ToolkitTarget) -> list[str]:
     return [f"target toolkit: {target}"] + ([f"- {tk.remedy}"] if tk.remedy else [])
 
 
-def verdict_text(verdict: str, matched: list[str] | None) -> str:
+# what toolkit.matched names (results.ToolkitTarget.matched_kind)
+_KINDS = {"board": "board release (no toolkit)", "derived": "release newer than the tables (derived)"}
+
+
+def _what(kind: str | None) -> str:
+    return _KINDS.get(kind or "", "toolkit")
+
+
+def verdict_text(verdict: str, matched: list[str] | None, kind: str | None = None) -> str:
     if verdict == CONSISTENT and matched:
-        return f"{verdict} (every component belongs to toolkit {', '.join(matched)}; no target given)"
+        return f"{verdict} (every component belongs to {_what(kind)} {', '.join(matched)}; no target given)"
     if verdict == NOT_READY:
         return f"{verdict} (the versions fit; something above stops it working)"
     return verdict

@@ -152,7 +152,7 @@ class Files:
 
 _LISTS = {"notes", "socs", "python", "components", "same_version", "toolkit_aliases"}
 _BOOLS = {"board_published", "npu_driver_recommended", "same_version_recommended", "recommended"}
-_INTS = {"opset", "ir", "npu_driver_major"}
+_INTS = {"opset", "ir", "npu_driver_major", "model_bytes_over"}
 _TABLES = {"cite", "pins"}
 
 

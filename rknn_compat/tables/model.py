@@ -262,9 +262,11 @@ class Rule:
     socs: tuple[str, ...]
     text: str
     cite: Cite
+    model_bytes_over: int | None = None  # "model larger than 2 GB": the size in bytes past which it holds
 
     def to_dict(self) -> dict:
         return {"id": self.id, "generation": self.generation, "when": self.when,
+                "model_bytes_over": self.model_bytes_over,
                 "components": list(self.components), "minimum": str(self.minimum),
                 "recommended": self.recommended, "socs": list(self.socs), "text": self.text,
                 "source": self.cite.to_dict()}

@@ -223,13 +223,13 @@ def load_requirements(files: Files, rows: list) -> list[Rule]:
     out = []
     for where, row in rows:
         f = fields(where, row, required=("id", "generation", "when", "components", "minimum", "text", "source",
-                                         "section"), optional=("socs", "recommended"))
+                                         "section"), optional=("socs", "recommended", "model_bytes_over"))
         unknown = [c for c in f["components"] if c not in COMPONENTS]
         if unknown:
             raise MatrixError(f"{where}: components: unknown component(s) {', '.join(unknown)}")
         out.append(Rule(f["id"], _generation(where, f["generation"]), f["when"], tuple(f["components"]),
                         version(where, "minimum", f["minimum"]), f.get("recommended", False),
-                        tuple(f.get("socs", ())), f["text"], files.cite(where, f)))
+                        tuple(f.get("socs", ())), f["text"], files.cite(where, f), f.get("model_bytes_over")))
     return out
 
 
