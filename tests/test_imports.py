@@ -35,7 +35,7 @@ ALLOWED = {
     # model/ reads files and judges them; with --device it probes the board like doctor does
     "model": {"errors", "versions", "tables", "results", "judge", "board_probe", "schemas"},
     "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
-               "__version__", "schemas"},
+               "__version__", "schemas", "lab"},  # lab: doctor --adb-server lists the named servers like inventory
     # lab/ lists boards of several adb servers and serves the inventory's results to Prometheus
     "lab": {"errors", "tables", "results", "transport"},
 }
