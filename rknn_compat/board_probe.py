@@ -292,7 +292,7 @@ def host_usb_report() -> dict:
     from .host import usb
 
     try:
-        full = usb.check_usb_access().to_dict()
+        full = usb.check_usb_access().to_dict(nested=True)
     except RknnCompatError as exc:
         return {"status": "unknown", "reason": str(exc)}
     # the per-file listing is for `rknn-compat usb --format json`; a board report keeps the verdict

@@ -376,6 +376,24 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
+@app.command()
+def schema(
+    command: Optional[str] = typer.Argument(None, help="A command with JSON output (probe, inventory, matrix, usb, "
+                                            "explain, model, doctor); none: list them."),
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a command's --format json/jsonl output, or list them.
+
+    Exit 0, 2 for a command without JSON output."""
+    from . import schemas
+
+    if command is None:
+        sys.stdout.write(schemas.listing())
+        return
+    if command not in schemas.COMMANDS:
+        raise UsageError(f"no JSON schema for {command!r} (commands with JSON output: {', '.join(schemas.COMMANDS)})")
+    sys.stdout.write(schemas.schema_text(command))
+
+
 MAX_ERROR_CHARS = 1000  # a 5 MB bad value is echoed by its start and end, not whole
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 
 from .errors import ExitCode
+from .schemas import versioned
 from .versions import Version
 
 # verdicts (README "Verdicts and exit codes"):
@@ -158,8 +159,9 @@ class BoardReport:
     def exit_code(self) -> ExitCode:
         return VERDICT_EXIT.get(self.verdict, ExitCode.UNKNOWN)
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, nested: bool = False) -> dict:
+        """The probe JSON; ``nested``: a board inside another document (inventory, doctor), no schema_version."""
+        return versioned({
             "device": self.device.to_dict(),
             "platform": {k: f.to_dict() for k, f in self.platform.items()},
             "components": {k: f.to_dict("version") for k, f in self.components.items()},
@@ -169,7 +171,7 @@ class BoardReport:
             "notes": self.notes,
             "verdict": self.verdict,
             "error": self.error,
-        }
+        }, nested)
 
 
 def worst_verdict(verdicts) -> str:
@@ -233,5 +235,5 @@ class InventoryReport:
                 "seconds": round(self.seconds, 3)}
 
     def to_dict(self) -> dict:
-        return {"boards": [b.to_dict() for b in self.boards], "summary": self.summary(),
-                "toolkit": self.toolkit.to_dict(), "rack": self.rack.to_dict(), "servers": self.servers}
+        return versioned({"boards": [b.to_dict(nested=True) for b in self.boards], "summary": self.summary(),
+                          "toolkit": self.toolkit.to_dict(), "rack": self.rack.to_dict(), "servers": self.servers})

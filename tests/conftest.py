@@ -1,12 +1,14 @@
 """Shared fixtures: an isolated adb server and simulated boards connected to it.
 
 No test may touch the user's adb server on port 5037 or leave a process behind: the
-session-wide ``_no_leftovers`` check below fails the run if either happens.
+session-wide ``_no_leftovers`` check below fails the run if either happens. Every in-process
+CLI run with ``--format json``/``jsonl`` is held to its command's JSON Schema (``_json_checked``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 
@@ -47,6 +49,55 @@ def _no_leftovers() -> Iterator[None]:
     assert not left, f"tests left adb server processes behind: {sorted(left)}"
     if not had_5037:
         assert not port_open(5037), "a test started an adb server on the user's port 5037"
+
+
+class _Tee:
+    """stdout as the command sees it: passed on to the real one (capsys's, run_cli's) and kept."""
+
+    def __init__(self, inner):
+        self.inner, self.parts = inner, []
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return self.inner.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.fixture(autouse=True)
+def _json_checked(monkeypatch) -> Iterator[list]:
+    """Every ``rknn_compat.cli.main([...])`` a test runs (directly or through ``run_cli``): what it printed
+    as json/jsonl must fit the command's schema (``helpers.check_json``). A break fails the test at its end
+    (raised inside the command, ``main`` would turn it into exit 70)."""
+    import typer
+    from helpers import check_json
+
+    from rknn_compat import cli
+
+    real, broken = cli.app, []
+
+    def app(*a, args=None, **kw):
+        tee, code = _Tee(sys.stdout), None
+        sys.stdout = tee
+        try:
+            result = real(*a, args=args, **kw)
+            code = result if isinstance(result, int) else 0
+            return result
+        except typer.Exit as exc:
+            code = exc.exit_code
+            raise
+        finally:
+            sys.stdout = tee.inner
+            if code is not None:
+                try:
+                    check_json(list(args or []), "".join(tee.parts), code)
+                except (AssertionError, ValueError) as exc:
+                    broken.append(f"rknn-compat {' '.join(map(str, args or []))}: {exc}")
+
+    monkeypatch.setattr(cli, "app", app)
+    yield broken
+    assert not broken, "\n".join(broken)
 
 
 @pytest.fixture(scope="session")

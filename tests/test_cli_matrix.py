@@ -94,7 +94,7 @@ def all_json():
     proc = run("matrix", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert set(data) == {"releases", "board_releases"}
+    assert set(data) == {"schema_version", "releases", "board_releases"}
     assert all(r["kind"] == "board" for r in data["board_releases"])
     return {(r["toolkit"], r["generation"]): r for r in data["releases"]}
 
@@ -103,7 +103,7 @@ def all_json():
 
 
 def test_toolkit_json_shape(one_json):
-    assert set(one_json) == {"releases"}
+    assert set(one_json) == {"schema_version", "releases"}
     (rel,) = one_json["releases"]
     assert list(rel) == RELEASE_KEYS
     assert rel["toolkit"] == "1.3.2"
@@ -220,6 +220,7 @@ def test_jsonl_format(args, one_json, all_json):
     proc = run("matrix", *args, "--format", "jsonl")
     assert proc.returncode == 0, proc.stderr
     records = [json.loads(ln) for ln in proc.stdout.splitlines()]
+    assert all(r.pop("schema_version") == "1" for r in records)  # every line is a document of its own
     if args:
         assert records == one_json["releases"]
     else:
@@ -234,7 +235,7 @@ def test_reverse_driver_lookup_in_manual_spelling():
     proc = run("matrix", "--driver", "6.4.0, 227915", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert list(data)[:2] == ["query", "toolkits"]
+    assert list(data)[:3] == ["schema_version", "query", "toolkits"]
     assert data["query"] == {"component": "npu_driver", "version": "6.4.0.227915", "product": "rknpu1"}
     rknpu1 = [r["toolkit"] for r in data["releases"] if r["generation"] == "rknpu1"]
     assert rknpu1 == ["1.3.0", "1.3.2", "1.4.0"]

@@ -6,14 +6,18 @@ import json
 import subprocess
 import sys
 
+from helpers import check_json
+
 from rknn_compat.host.udev import RULE_LINE
 
 EXIT_FOR_STATUS = {"ok": 0, "no_devices": 0, "no_rule": 1, "no_access": 1, "unknown": 3}
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "rknn_compat", "usb", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "rknn_compat", "usb", *args], capture_output=True, text=True,
                           timeout=60)
+    check_json(["usb", *args], proc.stdout, proc.returncode)
+    return proc
 
 
 def test_print_rule():

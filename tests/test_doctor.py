@@ -29,7 +29,7 @@ DATA = Path(__file__).parent / "data"
 
 # the JSON contract (issue #14: one object per area with status and checks: id, status, found, expected,
 # remedy, evidence); fields may be added, never removed
-REPORT_KEYS = {"format", "rknn_compat", "areas", "summary"}
+REPORT_KEYS = {"schema_version", "format", "rknn_compat", "areas", "summary"}
 AREA_KEYS = {"id", "title", "status", "summary", "checks"}
 CHECK_KEYS = {"id", "status", "title", "found", "expected", "remedy", "evidence", "source"}
 SUMMARY_KEYS = {"status", "exit_code", "areas", "ok", "warning", "problem", "unknown", "crashed", "seconds"}

@@ -14,10 +14,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "rknn_compat"
 # part of the package -> the parts it may import (besides itself). A part is a folder or a module.
 ALLOWED = {
     "errors": set(),
+    "schemas": set(),  # the JSON Schemas and schema_version: every result's to_dict() uses it
     "userfiles": {"errors"},  # reading a file the user named: regular, capped; any part may use it
     "versions": {"errors"},
     "tables": {"errors", "versions", "userfiles"},
-    "results": {"errors", "versions"},
+    "results": {"errors", "versions", "schemas"},
     "sim": {"errors", "userfiles"},
     "read": {"errors", "versions", "tables", "results"},
     "transport": {"errors", "read", "userfiles"},
@@ -25,16 +26,16 @@ ALLOWED = {
     "board_rules": {"errors", "versions", "tables", "results", "remedies"},  # the judge's rules beyond the rows
     "judge": {"errors", "versions", "tables", "results", "remedies", "board_rules"},
     "lookup": {"errors", "versions", "tables", "read"},  # a board's line -> a reverse look-up of the tables
-    "host": {"errors", "versions", "tables", "userfiles"},
-    "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain"},
+    "host": {"errors", "versions", "tables", "userfiles", "schemas"},
+    "output": {"errors", "versions", "tables", "results", "host", "doctor", "explain", "schemas"},
     # explain reads logs with the board readers and judges them like probe; --device calls probe
-    "explain": {"errors", "versions", "tables", "read", "results", "judge", "transport", "board_probe"},
+    "explain": {"errors", "versions", "tables", "read", "results", "judge", "transport", "board_probe", "schemas"},
     # doctor wires the chain together like board_probe (and calls it); the optional feature folders
     # model/ and explain/ are used where a build has them; __version__ is the package's version string
     # model/ reads files and judges them; with --device it probes the board like doctor does
-    "model": {"errors", "versions", "tables", "results", "judge", "board_probe"},
+    "model": {"errors", "versions", "tables", "results", "judge", "board_probe", "schemas"},
     "doctor": {"errors", "versions", "tables", "results", "host", "transport", "board_probe", "model", "explain",
-               "lab", "__version__"},
+               "__version__", "schemas", "lab"},  # lab: doctor --adb-server lists the named servers like inventory
     # lab/ lists boards of several adb servers and serves the inventory's results to Prometheus
     "lab": {"errors", "tables", "results", "transport"},
 }

@@ -16,13 +16,16 @@ import sys
 import time
 
 import pytest
+from helpers import assert_valid, check_json
 
 TIMEOUT = 3.0
 
 
 def run_cli(adb_server, *args, timeout=120):
-    return subprocess.run([sys.executable, "-m", "rknn_compat", "inventory", *args], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "rknn_compat", "inventory", *args], capture_output=True,
                           text=True, env={**adb_server.env}, timeout=timeout)
+    check_json(["inventory", *args], proc.stdout, proc.returncode)
+    return proc
 
 
 @pytest.fixture
@@ -129,6 +132,7 @@ def test_python_api_matches_json(boards, adb_server, monkeypatch):
     assert inv.exit_code == 0
     cli = json.loads(run_cli(adb_server, "-d", ok.serial, "-t", "1.3.2", "-f", "json").stdout)
     api = inv.to_dict()
+    assert_valid("inventory", api, "#/$defs/document")
     for doc in (api, cli):  # timings differ run to run
         doc["summary"].pop("seconds")
         for b in doc["boards"]:

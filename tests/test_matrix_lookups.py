@@ -143,7 +143,7 @@ def test_cli_takes_the_line_strings_prints(capsys):
     data = json.loads(out)
     assert data["toolkits"] == ["toolkit2-2.3.0"]
     assert data["query"] == {"component": "rknn_server", "version": "2.3.0", "product": "rknpu2"}
-    assert set(data) == {"query", "toolkits", "releases", "board_releases", "notes"}
+    assert set(data) == {"schema_version", "query", "toolkits", "releases", "board_releases", "notes"}
 
 
 def test_cli_board_release_without_toolkit_says_what_it_is(capsys):

@@ -20,7 +20,7 @@ from rknn_compat.tables.model_rules import model_rules
 from rknn_compat.versions import parse_version
 
 RECORDING = Path(__file__).parent / "data" / "recordings" / "rk1808-linux-1.3.2.json"
-TOP_KEYS = {"models", "target", "device", "verdict"}
+TOP_KEYS = {"schema_version", "models", "target", "device", "verdict"}
 MODEL_KEYS = {"path", "format", "size", "facts", "unknown_facts", "findings", "notes", "verdict", "error",
               "bytes_read", "seconds"}
 FINDING_KEYS = {"check", "status", "expected", "found", "remedy", "source"}

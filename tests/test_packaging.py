@@ -1,4 +1,4 @@
-"""The wheel carries the matrices and profiles, so an installed rknn-compat needs no source tree."""
+"""The wheel carries the matrices, profiles and JSON Schemas, so an installed rknn-compat needs no source tree."""
 
 from __future__ import annotations
 
@@ -22,4 +22,6 @@ def test_wheel_ships_matrices_and_profiles(tmp_path):
     for data in sorted(p.name for p in (ROOT / "matrices").glob("*.toml")):
         assert f"rknn_compat/matrices/{data}" in names
     assert "rknn_compat/sim/profiles/rk1808-linux-1.3.2.toml" in names
+    for schema in sorted(p.name for p in (ROOT / "rknn_compat" / "schemas").glob("*.schema.json")):
+        assert f"rknn_compat/schemas/{schema}" in names  # `rknn-compat schema` reads them
     assert any(n.endswith("entry_points.txt") for n in names)

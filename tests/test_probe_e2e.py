@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import assert_valid, check_json
 
 import rknn_compat
 from rknn_compat.read import script as probe_script
@@ -87,14 +88,17 @@ def fleet(adb_server):
 
 @pytest.fixture
 def api(adb_server, monkeypatch):
-    """``rknn_compat.probe`` against the test adb server (never the user's port 5037)."""
+    """``rknn_compat.probe`` against the test adb server (never the user's port 5037); every report's
+    ``to_dict()`` is held to probe's JSON Schema, whatever the board did."""
     monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(adb_server.port))
     monkeypatch.delenv("ANDROID_ADB_SERVER_ADDRESS", raising=False)
 
     def run(device, **kw):
         kw.setdefault("usb", False)
         kw.setdefault("timeout", FAULT_TIMEOUT)
-        return rknn_compat.probe(device, **kw)
+        report = rknn_compat.probe(device, **kw)
+        assert_valid("probe", report.to_dict())
+        return report
 
     return run
 
@@ -124,6 +128,7 @@ def cli(adb_server):
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         r = Run(proc, time.monotonic() - started)
         assert "Traceback" not in r.err, r
+        check_json(["probe", *args], proc.stdout, proc.returncode)
         return r
 
     return run

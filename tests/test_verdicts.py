@@ -253,7 +253,8 @@ def test_with_a_target_the_rack_is_not_judged():
 def test_json_keys_added_never_renamed():
     inv = InventoryReport([board("a", CONSISTENT, ["1.3.2"])], rack=Rack(judged=True))
     d = inv.to_dict()
-    assert set(d) == {"boards", "summary", "toolkit", "rack", "servers"}
+    assert set(d) == {"schema_version", "boards", "summary", "toolkit", "rack", "servers"}
+    assert "schema_version" not in d["boards"][0]  # one per document: a board inside carries none
     assert set(d["summary"]) == {"boards", "compatible", "consistent", "incompatible", "not_ready", "unknown",
                                  "verdict", "seconds"}
     assert set(d["rack"]) == {"judged", "releases", "common", "status", "finding", "remedy"}

@@ -101,4 +101,4 @@ def board_check(report: BoardReport, device: str) -> Check:
                                              else "")
     return Check(f"board:{dev.serial or device}", _VERDICT.get(report.verdict, UNKNOWN),
                  f"board {dev.serial or device} ({dev.transport}, {dev.state})", found=found, expected=expected,
-                 remedy=" ".join(remedies) or None, evidence=evidence, details=report.to_dict())
+                 remedy=" ".join(remedies) or None, evidence=evidence, details=report.to_dict(nested=True))

@@ -20,7 +20,7 @@ def model_area(ctx: Context) -> list[Check]:
     report = check_models(ctx.models, toolkit=target.version if target.generation == "rknpu1" else None,
                           toolkit2=target.version if target.generation == "rknpu2" else None,
                           device=ctx.devices[0] if len(ctx.devices) == 1 else None, matrices=ctx.matrices)
-    data = report.to_dict()
+    data = report.to_dict(nested=True)
     return [Check("models", _EXIT.get(report.exit_code, UNKNOWN), "model files",
                   found=f"{len(ctx.models)} model file(s): exit {int(report.exit_code)}",
                   evidence=[f"model: {p}" for p in ctx.models], details=data)]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import ExitCode, UsageError
+from ..schemas import versioned
 
 OK, WARNING, PROBLEM, UNKNOWN, CRASHED = "ok", "warning", "problem", "unknown", "crashed"
 STATUSES = (OK, WARNING, PROBLEM, UNKNOWN, CRASHED)
@@ -134,8 +135,8 @@ class DoctorReport:
                 "seconds": round(self.seconds, 3)}
 
     def to_dict(self) -> dict:
-        return {"format": FORMAT, "rknn_compat": self.version,
-                "areas": [a.to_dict() for a in self.areas], "summary": self.summary()}
+        return versioned({"format": FORMAT, "rknn_compat": self.version,
+                          "areas": [a.to_dict() for a in self.areas], "summary": self.summary()})
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "report") -> DoctorReport:

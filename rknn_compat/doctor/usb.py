@@ -17,4 +17,4 @@ def usb_area(ctx: Context, check=check_usb_access) -> list[Check]:
     return [Check("usb-access", _STATUS.get(report.status, UNKNOWN), "Rockchip USB devices (vendor 2207)",
                   found=f"{report.status}: {report.reason}" if report.reason else report.status,
                   remedy=report.remedy if _STATUS.get(report.status) != OK else None, evidence=evidence,
-                  source="ts-1.3.2-cn 1.7.2 step 4", details=report.to_dict())]
+                  source="ts-1.3.2-cn 1.7.2 step 4", details=report.to_dict(nested=True))]

@@ -45,4 +45,4 @@ def add_board(device: str, info: dict, facts: list[LogFact], matrices, notes: li
                 f"{info.get('version', '')} works with.".replace("  ", " "), finding.remedy or "", [],
                 {"id": "probe", "section": f"rknn-compat probe --device {device}", "threads": []},
                 facts={"found": [finding.found or ""], "expected": [finding.expected or ""]}))
-    return report.to_dict()
+    return report.to_dict(nested=True)

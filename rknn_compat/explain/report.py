@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ExitCode
+from ..schemas import versioned
 
 PROBLEM_FOUND, NO_KNOWN_PROBLEM, UNRECOGNISED = "problem_found", "no_known_problem", "unrecognised"
 VERDICT_EXIT = {PROBLEM_FOUND: ExitCode.PROBLEM, NO_KNOWN_PROBLEM: ExitCode.OK, UNRECOGNISED: ExitCode.UNKNOWN}
@@ -126,9 +127,9 @@ class ExplainReport:
         return VERDICT_EXIT[self.verdict]
 
     def to_dict(self) -> dict:
-        return {"inputs": [i.to_dict() for i in self.inputs], "facts": [f.to_dict() for f in self.facts],
-                "diagnoses": [d.to_dict() for d in self.diagnoses],
-                "unexplained": [ln.to_dict() for ln in self.unexplained],
-                "unexplained_count": self.unexplained_count, "toolkit": self.toolkit, "board": self.board,
-                "notes": self.notes, "verdict": self.verdict, "reason": self.reason,
-                "seconds": round(self.seconds, 3)}
+        return versioned({"inputs": [i.to_dict() for i in self.inputs], "facts": [f.to_dict() for f in self.facts],
+                          "diagnoses": [d.to_dict() for d in self.diagnoses],
+                          "unexplained": [ln.to_dict() for ln in self.unexplained],
+                          "unexplained_count": self.unexplained_count, "toolkit": self.toolkit, "board": self.board,
+                          "notes": self.notes, "verdict": self.verdict, "reason": self.reason,
+                          "seconds": round(self.seconds, 3)})

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from ..errors import DeviceError, ExitCode, UsageError
+from ..schemas import versioned
 from ..tables.usb_ids import known_usb_ids
 from ..userfiles import read_bytes
 from .udev import DEFAULT_RULES_DIRS, RULE_FILE, RULE_LINE, RULE_SCRIPT, VENDOR_ID, RuleFile, RuleMatch, scan_rules
@@ -177,8 +178,9 @@ class UsbReport:
         """A problem found is 1; no device attached is not a problem; what cannot be told is 3."""
         return _STATUS_EXIT.get(self.status, ExitCode.UNKNOWN)
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, nested: bool = False) -> dict:
+        """The usb JSON; ``nested``: inside a board or doctor report, no schema_version."""
+        return versioned({
             "status": self.status,
             "reason": self.reason,
             "remedy": self.remedy,
@@ -188,7 +190,7 @@ class UsbReport:
             "rule_files": [f.to_dict() for f in self.rule_files],
             "problems": list(self.problems),
             "notes": list(self.notes),
-        }
+        }, nested)
 
 
 _INSTALL_REMEDY = (

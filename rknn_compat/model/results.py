@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ExitCode
 from ..results import COMPATIBLE, INCOMPATIBLE, MISMATCH, OK, UNKNOWN
+from ..schemas import versioned
 
 WARNING = "warning"  # a finding that does not stop the model loading, but may (stated as such)
 ERROR = "error"  # verdict of a file that is not a readable model
@@ -79,6 +80,7 @@ class ModelsReport:
     def exit_code(self) -> ExitCode:
         return _EXIT.get(self.verdict, ExitCode.UNKNOWN)
 
-    def to_dict(self) -> dict:
-        return {"models": [m.to_dict() for m in self.models], "target": self.target, "device": self.device,
-                "verdict": self.verdict}
+    def to_dict(self, nested: bool = False) -> dict:
+        """The model JSON; ``nested``: inside a doctor report, no schema_version."""
+        return versioned({"models": [m.to_dict() for m in self.models], "target": self.target,
+                          "device": self.device, "verdict": self.verdict}, nested)

@@ -1,7 +1,12 @@
-"""What `rknn-compat matrix` prints: releases as JSON, or flattened for tables and CSV."""
+"""What `rknn-compat matrix` prints: releases as JSON, or flattened for tables and CSV.
+
+The tables have no one result type, so the JSON documents are built (and given their
+``schema_version``) here; ``Release.to_dict()`` is a part of them.
+"""
 
 from __future__ import annotations
 
+from ..schemas import versioned
 from ..tables import COMPONENTS, LookUp, NewerThanTables, Release, Requirement
 from ..tables.model import Platform, Rule
 from . import formats
@@ -62,10 +67,10 @@ def releases_text(releases: list[Release], fmt: str, query: dict | None = None,
             data = {"query": query, "toolkits": [r.label for r in releases], **data}
         if board_releases is not None:
             data["board_releases"] = [r.to_dict() for r in board_releases]
-        return formats.to_json(data) + "\n"
+        return formats.to_json(versioned(data)) + "\n"
     every = releases + list(board_releases or [])
     if fmt == "jsonl":
-        return formats.to_jsonl([r.to_dict() for r in every])
+        return formats.to_jsonl([versioned(r.to_dict()) for r in every])
     if fmt == "csv":
         columns = COMPONENT_COLUMNS + FRAMEWORK_COLUMNS + [("kind", "kind"), ("source", "source")]
         return formats.rows_text([{**flat_row(r), "kind": r.kind} for r in every], columns, fmt)
@@ -110,7 +115,7 @@ def lookup_text(result: LookUp, fmt: str) -> str:
         data = {"query": result.query, "toolkits": [r.label for r in result.releases],
                 "releases": [r.to_dict() for r in result.releases],
                 "board_releases": [r.to_dict() for r in result.board_releases], "notes": list(result.notes)}
-        return formats.to_json(data) + "\n"
+        return formats.to_json(versioned(data)) + "\n"
     if fmt not in _TEXT:
         return releases_text(result.releases, fmt, board_releases=result.board_releases)
     if not result.releases and not result.board_releases:
@@ -126,7 +131,7 @@ def newer_text(exc: NewerThanTables, fmt: str) -> str:
              "dated": horizon.newest.released, "checked": horizon.product.checked,
              "checked_against": horizon.product.checked_against}
     if fmt == "json":
-        return formats.to_json({"newer_than_tables": reach, "releases": [exc.derived.to_dict()]}) + "\n"
+        return formats.to_json(versioned({"newer_than_tables": reach, "releases": [exc.derived.to_dict()]})) + "\n"
     if fmt not in _TEXT:
         return releases_text([exc.derived], fmt)
     return release_text(exc.derived, fmt)
@@ -134,7 +139,7 @@ def newer_text(exc: NewerThanTables, fmt: str) -> str:
 
 def platform_text(platform: Platform, rules: list[Rule], fmt: str) -> str:
     """One SoC: its generation, where its libraries live, its firmware releases, the rules for it."""
-    data = {**platform.to_dict(), "rules": [r.to_dict() for r in rules]}
+    data = versioned({**platform.to_dict(), "rules": [r.to_dict() for r in rules]})
     if fmt in ("json", "jsonl"):
         return (formats.to_json(data) + "\n") if fmt == "json" else formats.to_jsonl([data])
     pairs = [("soc", platform.soc), ("generation", f"{platform.generation} ({data['product']})")]
