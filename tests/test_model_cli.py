@@ -180,3 +180,21 @@ def test_subprocess_run(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "rknn_compat", "model", path, "--toolkit", "1.3.2"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "onnx_opset" in proc.stdout and "mismatch" in proc.stdout
+
+
+def test_rknpu2_boards_end_to_end(tmp_path, boards, adb_server, monkeypatch):
+    """Through the real adb server: a toolkit2 model (version 6) loads on RK3588's librknnrt 2.3.2, a model
+    built for another SoC does not, and an RV1106 (librknnmrt under /oem) refuses a standard-container model."""
+    monkeypatch.setenv("ANDROID_ADB_SERVER_PORT", str(adb_server.port))
+    rk3588, rv1106 = boards("rk3588-linux-2.3.2", "rv1106-linux-1.4.0")
+    fits = _file(tmp_path, "rk3588.rknn", toolkit2_rknn(platform="rk3588"))
+    other_soc = _file(tmp_path, "rk3566.rknn", toolkit2_rknn(platform="rk3566"))
+    report = check_models([fits, other_soc], device=rk3588.serial)
+    assert report.device["generation"] == "rknpu2", report.to_dict()
+    assert [m.verdict for m in report.models] == ["compatible", "incompatible"], report.to_dict()
+    rv = _file(tmp_path, "rv1106.rknn", toolkit2_rknn(platform="rv1106", npu="RKNPU lite"))
+    report = check_models([rv], device=rv1106.serial)
+    checks = {c["check"]: c for c in report.to_dict()["models"][0]["findings"]}
+    assert report.device["runtime_library"] == "librknnmrt", report.to_dict()
+    assert report.models[0].verdict == "incompatible", report.to_dict()
+    assert checks["container_family"]["status"] == "mismatch", checks
