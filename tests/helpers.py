@@ -142,3 +142,22 @@ def schema_errors(command: str, document, part: str | None = None) -> list[str]:
 def assert_valid(command: str, document, part: str | None = None) -> None:
     errors = schema_errors(command, document, part)
     assert not errors, f"{command} JSON breaks rknn_compat/schemas/{command}.schema.json:\n" + "\n".join(errors)
+
+
+@contextlib.contextmanager
+def connected_boards(adb_server, profiles: list[str]):
+    """Simulated boards for a whole module, connected to ``adb_server`` and torn down after it."""
+    from rknn_compat.sim import SimulatedBoards
+
+    sim = SimulatedBoards(list(profiles))
+    sim.start()
+    try:
+        for b in sim.boards:
+            assert "connected to" in adb_server.connect(b.address)
+        for b in sim.boards:
+            assert adb_server.wait_state(b.serial, "device", 10), b.profile.name
+        yield sim.boards
+    finally:
+        for b in sim.boards:
+            adb_server.disconnect(b.address)
+        sim.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import connected_boards
 
 from rknn_compat import cli  # in-process runs; the adb server and the boards are real
 
@@ -14,20 +15,8 @@ PROFILES = ("rk1808-linux-1.5.0", "rv1106-linux-1.4.0", "rv1106-linux-1.5.2", "r
 
 @pytest.fixture(scope="module")
 def fleet(adb_server):
-    from rknn_compat.sim import SimulatedBoards
-
-    sim = SimulatedBoards(list(PROFILES))
-    sim.start()
-    try:
-        for b in sim.boards:
-            assert "connected to" in adb_server.connect(b.address)
-        for b in sim.boards:
-            assert adb_server.wait_state(b.serial, "device", 10), b.profile.name
-        yield {b.profile.name: b for b in sim.boards}
-    finally:
-        for b in sim.boards:
-            adb_server.disconnect(b.address)
-        sim.stop()
+    with connected_boards(adb_server, PROFILES) as boards:
+        yield {b.profile.name: b for b in boards}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import connected_boards
 
 PROFILES = (
     "rk1808-loaded-debugfs", "rk1808-debugfs-unmounted", "rk1808-loaded-sysfs", "rk1808-installed-newer",
@@ -29,24 +30,12 @@ PROFILES = (
 
 @pytest.fixture(scope="module")
 def fleet(adb_server):
-    from rknn_compat.sim import SimulatedBoards
-
-    sim = SimulatedBoards(list(PROFILES) + ["rk1808-linux-1.7.5"])
-    sim.start()
-    try:
-        for b in sim.boards:
-            assert "connected to" in adb_server.connect(b.address)
-        for b in sim.boards:
-            assert adb_server.wait_state(b.serial, "device", 10), b.profile.name
+    with connected_boards(adb_server, list(PROFILES) + ["rk1808-linux-1.7.5"]) as boards:
         by_name: dict = {}
-        for b in sim.boards:
+        for b in boards:
             by_name.setdefault(b.profile.name, b)
-        by_name["rk1808-linux-1.7.5 (2)"] = sim.boards[-1]
+        by_name["rk1808-linux-1.7.5 (2)"] = boards[-1]
         yield by_name
-    finally:
-        for b in sim.boards:
-            adb_server.disconnect(b.address)
-        sim.stop()
 
 
 class Run:
