@@ -191,4 +191,3 @@ def toolkit_venvs(request) -> dict:
         (extra / ".done").write_text("ok\n")
     out["extra_numpy"] = str(extra)
     return out
-
