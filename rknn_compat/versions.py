@@ -41,7 +41,9 @@ class Version:
         if self.pre:
             text += self.pre
         if self.build is not None:
-            text += f".{self.build}"
+            # a short build number (``6.3.3:2``) keeps its colon: after a dot it would read as a release part
+            sep = "." if len(str(self.build)) >= _BUILD_MIN_DIGITS else ":"
+            text += f"{sep}{self.build}"
         return text
 
     @property
