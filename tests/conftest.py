@@ -13,6 +13,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# The suite draws the same examples on every run, so a red CI run can be reproduced; `make fuzz`
+# (bench/fuzz.py) is the large run that explores new ones.
+settings.register_profile("repeatable", derandomize=True)
+settings.load_profile("repeatable")
 
 
 def _adb_server_pids(ports: set[int]) -> set[int]:
