@@ -40,8 +40,9 @@ def doctor(python: str | None = None, devices: list[str] | None = None, toolkit:
     """Check the whole chain; ``areas`` limits the run to some area ids (tests, scripts)."""
     if toolkit and toolkit2:
         raise UsageError("give --toolkit or --toolkit2, not both")
-    if timeout <= 0:
-        raise UsageError("--timeout must be positive")
+    from ..board_probe import check_timeout
+
+    timeout = check_timeout(timeout)  # the same bound as probe's: nan, inf or 1e308 is a usage error
     if python is not None:
         _resolve(python)  # a missing or non-executable --python is a usage error, before anything runs
     started = time.monotonic()

@@ -219,5 +219,4 @@ class AdbTransport:
 
 
 def _one_line(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return " ".join(text.split())[:300]
+    return server.one_line(str(exc) or type(exc).__name__)
